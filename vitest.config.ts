@@ -1,0 +1,41 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { defineConfig } from 'vitest/config';
+
+// Tests run against source, never against a build: every `@websock/*` import is
+// aliased to the package's own `src`. A package that ships a Node-specific entry
+// (`src/node.ts`, published under the `node` export condition) is tested through
+// it, since the tests run on Node; its portable entry is tested by relative import.
+const workspaceDirs = ['packages', 'apps', 'tooling'].flatMap((group) =>
+  readdirSync(resolve(group), { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(resolve(group, entry.name, 'package.json')))
+    .map((entry) => join(group, entry.name)),
+);
+
+const alias: Record<string, string> = {};
+const projects = workspaceDirs.map((dir) => {
+  const { name } = JSON.parse(readFileSync(resolve(dir, 'package.json'), 'utf8')) as { name: string };
+  const nodeEntry = resolve(dir, 'src/node.ts');
+  const indexEntry = resolve(dir, 'src/index.ts');
+  if (!dir.startsWith('tooling/') && existsSync(indexEntry)) alias[name] = existsSync(nodeEntry) ? nodeEntry : indexEntry;
+  return { name, dir };
+});
+
+export default defineConfig({
+  test: {
+    // CI reads its totals from the JSON report (see .ci/totals.mjs).
+    reporters: process.env.CI ? ['default', 'json'] : ['default'],
+    outputFile: { json: resolve('.ci/vitest-report.json') },
+    projects: projects.map(({ name, dir }) => ({
+      resolve: { alias },
+      test: {
+        name,
+        root: resolve(dir),
+        include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+        environment: 'node',
+        testTimeout: 20_000,
+        hookTimeout: 20_000,
+      },
+    })),
+  },
+});

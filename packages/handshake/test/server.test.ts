@@ -1,0 +1,220 @@
+import { once } from 'node:events';
+import { createServer, type IncomingMessage } from 'node:http';
+import { type AddressInfo, connect } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import {
+  buildAcceptResponse,
+  buildRejectionResponse,
+  HandshakeRejection,
+  parseRequestHead,
+  type UpgradeRequest,
+  validateUpgradeRequest,
+} from '../src/index.js';
+import { CORPUS, type CorpusCase, SAMPLE_ACCEPT, SAMPLE_KEY } from './corpus.js';
+
+type Outcome = { status: number; code?: string; headers?: Record<string, string> };
+
+function outcomeOf(req: UpgradeRequest | (() => UpgradeRequest)): Outcome {
+  try {
+    validateUpgradeRequest(typeof req === 'function' ? req() : req);
+    return { status: 101 };
+  } catch (error) {
+    if (!(error instanceof HandshakeRejection)) throw error;
+    return { status: error.status, code: error.code, headers: { ...error.headers } };
+  }
+}
+
+function expectOutcome(outcome: Outcome, c: CorpusCase): void {
+  expect(outcome.status).toBe(c.status);
+  if (c.code !== undefined) expect(outcome.code).toBe(c.code);
+  if (c.headers !== undefined) expect(outcome.headers).toEqual(c.headers);
+}
+
+const base = {
+  method: 'GET',
+  httpVersion: '1.1',
+  url: '/chat',
+  headers: {
+    host: 'server.example.com',
+    upgrade: 'websocket',
+    connection: 'Upgrade',
+    'sec-websocket-key': SAMPLE_KEY,
+    'sec-websocket-version': '13',
+  },
+};
+
+describe('validateUpgradeRequest (RFC 6455 §4.2.1)', () => {
+  it('accepts the RFC sample request and reports what it asks for', () => {
+    const info = validateUpgradeRequest({
+      ...base,
+      headers: {
+        ...base.headers,
+        origin: 'http://example.com',
+        'sec-websocket-protocol': 'chat, superchat',
+        'sec-websocket-extensions': 'permessage-deflate; client_max_window_bits, x-foo',
+      },
+    });
+    expect(info).toEqual({
+      key: SAMPLE_KEY,
+      version: 13,
+      host: 'server.example.com',
+      origin: 'http://example.com',
+      protocols: ['chat', 'superchat'],
+      extensions: [
+        { name: 'permessage-deflate', params: [['client_max_window_bits', true]] },
+        { name: 'x-foo', params: [] },
+      ],
+    });
+    expect(buildAcceptResponse({ key: info.key })).toContain(`Sec-WebSocket-Accept: ${SAMPLE_ACCEPT}\r\n`);
+  });
+
+  it('omits origin when absent and returns empty lists', () => {
+    const info = validateUpgradeRequest(base);
+    expect(info).toEqual({ key: SAMPLE_KEY, version: 13, host: 'server.example.com', protocols: [], extensions: [] });
+    expect('origin' in info).toBe(false);
+  });
+
+  it('takes list headers given as arrays (repeated lines)', () => {
+    const info = validateUpgradeRequest({
+      ...base,
+      headers: {
+        ...base.headers,
+        connection: ['keep-alive', 'Upgrade'],
+        upgrade: ['h2c', 'WebSocket'],
+        'sec-websocket-protocol': ['a, b', 'c'],
+        'sec-websocket-extensions': ['x; p=1', 'y'],
+      },
+    });
+    expect(info.protocols).toEqual(['a', 'b', 'c']);
+    expect(info.extensions.map((e) => e.name)).toEqual(['x', 'y']);
+  });
+
+  it('rejects single-valued fields given as arrays of two', () => {
+    const cases: Array<[string, string]> = [
+      ['host', 'WS_ERR_INVALID_HOST'],
+      ['sec-websocket-key', 'WS_ERR_INVALID_KEY'],
+      ['sec-websocket-version', 'WS_ERR_INVALID_VERSION'],
+    ];
+    for (const [name, code] of cases) {
+      const value = base.headers[name as keyof typeof base.headers];
+      const outcome = outcomeOf({ ...base, headers: { ...base.headers, [name]: [value, value] } });
+      expect(outcome).toMatchObject({ status: 400, code });
+    }
+    expect(outcomeOf({ ...base, headers: { ...base.headers, origin: ['a', 'b'] } })).toMatchObject({
+      status: 400,
+      code: 'WS_ERR_INVALID_ORIGIN',
+    });
+  });
+
+  it('rejects repeated single-valued fields seen in rawHeaders even if headers kept one', () => {
+    const rawHeaders = ['Host', 'a.example', 'host', 'b.example'];
+    expect(outcomeOf({ ...base, rawHeaders })).toMatchObject({ status: 400, code: 'WS_ERR_INVALID_HOST' });
+    expect(outcomeOf({ ...base, rawHeaders: ['Content-Length', '0', 'content-length', '0'] })).toMatchObject({
+      status: 400,
+      code: 'WS_ERR_UNEXPECTED_BODY',
+    });
+    expect(outcomeOf({ ...base, rawHeaders: ['Host', 'a', 'Accept', 'x', 'accept', 'y'] })).toEqual({ status: 101 });
+  });
+
+  it('rejects a missing method (IncomingMessage.method is optional) with 405', () => {
+    const { method: _, ...rest } = base;
+    expect(outcomeOf(rest)).toMatchObject({ status: 405, code: 'WS_ERR_INVALID_METHOD' });
+  });
+
+  it('accepts later HTTP versions and rejects malformed ones', () => {
+    expect(outcomeOf({ ...base, httpVersion: '1.2' })).toEqual({ status: 101 });
+    expect(outcomeOf({ ...base, httpVersion: '2.0' })).toEqual({ status: 101 });
+    for (const httpVersion of ['0.9', '1.0', '1', '', '1.1.1', 'HTTP/1.1']) {
+      expect(outcomeOf({ ...base, httpVersion })).toMatchObject({ status: 400, code: 'WS_ERR_INVALID_HTTP_VERSION' });
+    }
+  });
+
+  it('trims OWS around single values and checks versions by grammar', () => {
+    expect(outcomeOf({ ...base, headers: { ...base.headers, 'sec-websocket-version': ' 13\t' } })).toEqual({
+      status: 101,
+    });
+    expect(outcomeOf({ ...base, headers: { ...base.headers, 'sec-websocket-version': '255' } })).toMatchObject({
+      status: 426,
+    });
+    expect(outcomeOf({ ...base, headers: { ...base.headers, 'sec-websocket-version': '256' } })).toMatchObject({
+      status: 400,
+    });
+    expect(outcomeOf({ ...base, headers: { ...base.headers, 'sec-websocket-version': '0' } })).toMatchObject({
+      status: 426,
+    });
+  });
+
+  it('accepts every valid key and the version header accompanies every version failure', () => {
+    const missing = outcomeOf({ ...base, headers: { ...base.headers, 'sec-websocket-version': undefined } });
+    expect(missing).toMatchObject({ status: 400, headers: { 'Sec-WebSocket-Version': '13' } });
+  });
+
+  it('accepts an IncomingMessage as is (type check)', () => {
+    const accepts = (req: IncomingMessage) => () => validateUpgradeRequest(req);
+    expect(typeof accepts).toBe('function');
+  });
+
+  describe('corpus through plain header objects (parseRequestHead as the HTTP parser)', () => {
+    for (const c of CORPUS) {
+      it(`${c.name} → ${c.status}`, () => {
+        // The raw parser may already refuse (a repeated Host): same answer either way.
+        const outcome = outcomeOf(() => {
+          const head = parseRequestHead(new TextEncoder().encode(c.raw));
+          if (head === null) throw new Error('incomplete');
+          expect(head.headLength).toBe(c.raw.length);
+          return head;
+        });
+        expectOutcome(outcome, c);
+      });
+    }
+  });
+});
+
+describe('corpus through node:http (the path the server uses)', () => {
+  // Node's own parser refuses a few corpus entries before any handler runs; those get node's 400.
+  const NODE_PARSER_REJECTS = new Set(['lower-case get']);
+
+  it('gives every corpus entry its expected answer', async () => {
+    const outcomes = new Map<string, Outcome>();
+    const respond = (req: IncomingMessage, write: (text: string) => void) => {
+      const outcome = outcomeOf(req);
+      outcomes.set(String(req.headers['x-case']), outcome);
+      if (outcome.status === 101) write(buildAcceptResponse({ key: String(req.headers['sec-websocket-key']) }));
+      else write(buildRejectionResponse(outcome.status, { headers: outcome.headers ?? {} }));
+    };
+    const server = createServer();
+    server.on('upgrade', (req, socket) => respond(req, (text) => socket.end(text)));
+    server.on('request', (req, res) => respond(req, (text) => res.socket?.end(text)));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    try {
+      const replies = await Promise.all(
+        CORPUS.map(async (c, index) => {
+          const socket = connect(port, '127.0.0.1');
+          const chunks: Buffer[] = [];
+          socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+          // Put the case number before the blank line so each request carries it.
+          socket.end(c.raw.replace(/\r\n\r\n$/, `\r\nX-Case: ${index}\r\n\r\n`));
+          await once(socket, 'close');
+          return Buffer.concat(chunks).toString('latin1');
+        }),
+      );
+      CORPUS.forEach((c, index) => {
+        const statusLine = replies[index]!.slice(0, replies[index]!.indexOf('\r\n'));
+        if (NODE_PARSER_REJECTS.has(c.name)) {
+          expect(outcomes.has(String(index)), c.name).toBe(false);
+          expect(statusLine, c.name).toMatch(/^HTTP\/1\.1 4\d\d /);
+          return;
+        }
+        const outcome = outcomes.get(String(index));
+        expect(outcome, c.name).toBeDefined();
+        expectOutcome(outcome!, c);
+        expect(statusLine, c.name).toMatch(new RegExp(`^HTTP/1\\.1 ${c.status} `));
+      });
+    } finally {
+      server.close();
+      server.closeAllConnections();
+    }
+  });
+});

@@ -1,0 +1,21 @@
+// Both entries of the package, tested alike: the Node entry (the vitest alias of
+// '@websock/utf8' points at src/node.ts) and the portable one by relative path.
+import * as nodeEntry from '@websock/utf8';
+import * as portableEntry from '../src/index';
+
+export interface Entry {
+  isUtf8(bytes: Uint8Array): boolean;
+  utf8ErrorOffset(bytes: Uint8Array): number;
+  Utf8Validator: new () => {
+    write(chunk: Uint8Array): boolean;
+    end(): boolean;
+    reset(): void;
+    readonly errorOffset: number;
+    readonly pending: boolean;
+  };
+}
+
+export const entries: ReadonlyArray<readonly [name: string, entry: Entry]> = [
+  ['node', nodeEntry],
+  ['portable', portableEntry],
+];

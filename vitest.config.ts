@@ -12,12 +12,18 @@ const workspaceDirs = ['packages', 'apps', 'tooling'].flatMap((group) =>
     .map((entry) => join(group, entry.name)),
 );
 
-const alias: Record<string, string> = {};
+// Exact matches only: a subpath such as `@websock/utf8/portable` resolves through the package's exports.
+const alias: Array<{ find: RegExp; replacement: string }> = [];
 const projects = workspaceDirs.map((dir) => {
   const { name } = JSON.parse(readFileSync(resolve(dir, 'package.json'), 'utf8')) as { name: string };
   const nodeEntry = resolve(dir, 'src/node.ts');
   const indexEntry = resolve(dir, 'src/index.ts');
-  if (!dir.startsWith('tooling/') && existsSync(indexEntry)) alias[name] = existsSync(nodeEntry) ? nodeEntry : indexEntry;
+  if (!dir.startsWith('tooling/') && existsSync(indexEntry)) {
+    alias.push({
+      find: new RegExp(`^${name.replace('/', '\\/')}$`),
+      replacement: existsSync(nodeEntry) ? nodeEntry : indexEntry,
+    });
+  }
   return { name, dir };
 });
 

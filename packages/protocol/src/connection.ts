@@ -1,0 +1,580 @@
+import { assertSendableCloseCode, CloseCode, encodeClosePayload, parseClosePayload } from '@websock/close';
+import { encodeFrame, FrameParser, Opcode } from '@websock/frame';
+import { isUtf8, Utf8Validator } from '@websock/utf8';
+import { MessageAccumulator } from './accumulator.js';
+import { InvalidStateError, ProtocolError, toProtocolError } from './errors.js';
+import type { EncodedMessage, MessageExtension } from './extension.js';
+
+export type Role = 'server' | 'client';
+export type ConnectionState = 'connecting' | 'open' | 'closing' | 'closed';
+
+/** Default limit for one message (all its fragments, after decompression): 64 MiB. */
+export const DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024 * 1024;
+
+const MAX_CONTROL_PAYLOAD = 125;
+const EMPTY = new Uint8Array(0);
+const NO_MESSAGE = -1;
+
+/**
+ * What the core reports, and the only way bytes leave it. Every call is synchronous
+ * and made in protocol order, so an I/O layer that writes what it is given, as it is
+ * given, keeps the wire order right (replies to earlier messages go out before a
+ * failing close frame, pongs interleave with echoes exactly as the pings arrived).
+ */
+export interface ConnectionHandler {
+  /** Bytes for the wire: one frame, header apart from payload (for writev/cork). */
+  write(header: Uint8Array, payload: Uint8Array): void;
+  /** A complete message. `data` may be a view into the received chunk. */
+  message(data: Uint8Array, isBinary: boolean): void;
+  /** A ping arrived; the pong has already been written. */
+  ping?(data: Uint8Array): void;
+  pong?(data: Uint8Array): void;
+  /** The peer's close frame arrived (code 1005 when it carried none). */
+  closeReceived?(code: number, reason: string): void;
+  /** The peer broke the protocol; the failing close frame has already been written. */
+  error?(error: ProtocolError): void;
+  /**
+   * The core is done with the transport: the close handshake completed, or the
+   * connection was failed. A server closes TCP now (RFC 6455 §7.1.1); a client
+   * waits a little for the server to do it, then closes it itself. Called once.
+   */
+  closeTransport(): void;
+  /** An asynchronous extension transform is running: stop reading until `resume`. */
+  pause?(): void;
+  resume?(): void;
+}
+
+export interface ConnectionOptions {
+  readonly role: Role;
+  readonly handler: ConnectionHandler;
+  /** Largest message accepted, fragments and decompression included. */
+  readonly maxMessageSize?: number;
+  /** Negotiated per-message extensions (at most one per RSV bit). */
+  readonly extensions?: readonly MessageExtension[];
+}
+
+export interface CloseRecord {
+  readonly code: number;
+  readonly reason: string;
+}
+
+/** How the connection ended, as told to the application. */
+export interface CloseResult extends CloseRecord {
+  /** True only when close frames went both ways before the transport closed. */
+  readonly wasClean: boolean;
+}
+
+type Outgoing =
+  | { readonly kind: 'frame'; readonly opcode: number; readonly payload: Uint8Array }
+  | {
+      readonly kind: 'message';
+      readonly encoded: Promise<EncodedMessage>;
+      readonly isBinary: boolean;
+      readonly size: number;
+    };
+
+/**
+ * A WebSocket connection without I/O (sans-I/O): bytes in through `receive`,
+ * events and frames out through the handler. It never touches a socket and never
+ * starts a timer; the I/O layer owns time (close timeouts, keepalive).
+ */
+export class Connection {
+  readonly role: Role;
+  private readonly handler: ConnectionHandler;
+  private readonly parser: FrameParser;
+  private readonly maxMessageSize: number;
+  private readonly extensions: readonly MessageExtension[];
+  private readonly extensionRsv: number;
+
+  private currentState: ConnectionState = 'connecting';
+  private sentClose: CloseRecord | null = null;
+  private receivedClose: CloseRecord | null = null;
+  private failure: ProtocolError | null = null;
+  private closeInitiator: 'local' | 'remote' | null = null;
+  private transportReleased = false;
+  private releaseWhenFlushed = false;
+  /** Input is ignored from the moment a close frame arrived or the connection failed. */
+  private discarding = false;
+
+  // The message being reassembled from fragments.
+  private messageOpcode = NO_MESSAGE;
+  private messageRsv = 0;
+  private readonly fragments = new MessageAccumulator();
+  private readonly utf8 = new Utf8Validator();
+  /** Whether `utf8` is tracking the current text message (fragmented or arriving in chops). */
+  private utf8Active = false;
+  /** Payload bytes of the in-progress frame already validated (fail-fast inside one frame). */
+  private partialValidated = 0;
+
+  // Asynchronous extension work: input waits while a decode runs, output queues behind an encode.
+  private decoding = false;
+  private readonly outgoing: Outgoing[] = [];
+  private queuedBytes = 0;
+
+  constructor(options: ConnectionOptions) {
+    this.role = options.role;
+    this.handler = options.handler;
+    this.maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
+    if (!(this.maxMessageSize > 0)) throw new RangeError('maxMessageSize must be a positive number');
+    this.extensions = options.extensions ?? [];
+    let rsv = 0;
+    for (const extension of this.extensions) {
+      if ((rsv & extension.rsvMask) !== 0) {
+        throw new TypeError(`extension ${extension.name} claims an RSV bit another extension owns`);
+      }
+      rsv |= extension.rsvMask;
+    }
+    this.extensionRsv = rsv;
+    this.parser = new FrameParser({ role: this.role, maxPayloadLength: this.maxMessageSize, allowedRsv: rsv });
+  }
+
+  get state(): ConnectionState {
+    return this.currentState;
+  }
+
+  /** Who started the closing handshake (or failed the connection), once known. */
+  get closedBy(): 'local' | 'remote' | null {
+    return this.closeInitiator;
+  }
+
+  /** The close frame we sent, if any. */
+  get closeSent(): CloseRecord | null {
+    return this.sentClose;
+  }
+
+  /** The close frame the peer sent, if any. */
+  get closeReceived(): CloseRecord | null {
+    return this.receivedClose;
+  }
+
+  /** The protocol violation the connection was failed for, if any. */
+  get error(): ProtocolError | null {
+    return this.failure;
+  }
+
+  /** Bytes of outgoing messages waiting behind an asynchronous extension transform. */
+  get bufferedAmount(): number {
+    return this.queuedBytes;
+  }
+
+  /** The opening handshake completed: frames may flow. */
+  open(): void {
+    if (this.currentState !== 'connecting')
+      throw new InvalidStateError(`cannot open a connection that is ${this.currentState}`);
+    this.currentState = 'open';
+  }
+
+  /** Feeds bytes from the transport. The core may keep views into `chunk` and unmask it in place. */
+  receive(chunk: Uint8Array): void {
+    if (this.discarding || this.currentState === 'closed') return;
+    if (this.currentState === 'connecting')
+      throw new InvalidStateError('received frames before the connection was opened');
+    this.parser.push(chunk);
+    this.processFrames();
+  }
+
+  /**
+   * The transport closed (EOF or error). Returns what the application is told:
+   * the peer's close code, else the code we failed the connection with, else 1006.
+   */
+  receiveEof(): CloseResult {
+    if (this.currentState !== 'closed') {
+      this.currentState = 'closed';
+      this.discarding = true;
+      this.outgoing.length = 0;
+      this.queuedBytes = 0;
+      for (const extension of this.extensions) extension.dispose?.();
+    }
+    const code = this.receivedClose?.code ?? this.failure?.closeCode ?? CloseCode.Abnormal;
+    return {
+      code,
+      reason: this.receivedClose?.reason ?? '',
+      wasClean: this.sentClose !== null && this.receivedClose !== null && this.failure === null,
+    };
+  }
+
+  /** Sends one message. Throws InvalidStateError unless the connection is open. */
+  send(data: Uint8Array, isBinary: boolean): void {
+    if (this.currentState !== 'open')
+      throw new InvalidStateError(`cannot send: the connection is ${this.currentState}`);
+    const opcode = isBinary ? Opcode.Binary : Opcode.Text;
+    const extension = this.extensions[0];
+    if (extension === undefined) {
+      this.enqueueFrame(opcode, data);
+      return;
+    }
+    let encoded: EncodedMessage | Promise<EncodedMessage>;
+    try {
+      encoded = extension.encode(data, isBinary);
+    } catch (error) {
+      this.failLocally(error);
+      return;
+    }
+    if (isPromise(encoded)) {
+      this.queuedBytes += data.length;
+      this.outgoing.push({ kind: 'message', encoded, isBinary, size: data.length });
+      if (this.outgoing.length === 1) this.flushWhenReady();
+    } else if (this.outgoing.length === 0) {
+      this.writeFrame(opcode, encoded.payload, encoded.rsv);
+    } else {
+      this.queuedBytes += data.length;
+      this.outgoing.push({ kind: 'message', encoded: Promise.resolve(encoded), isBinary, size: data.length });
+    }
+  }
+
+  ping(data: Uint8Array = EMPTY): void {
+    this.sendControl(Opcode.Ping, data);
+  }
+
+  pong(data: Uint8Array = EMPTY): void {
+    this.sendControl(Opcode.Pong, data);
+  }
+
+  /**
+   * Starts the closing handshake. Without a code the close frame is empty (the peer
+   * sees 1005). A second call, or a call once closing, does nothing.
+   * Throws RangeError for a code an application may not send or a reason over 123 bytes.
+   */
+  close(code?: number, reason = ''): void {
+    if (this.currentState === 'closing' || this.currentState === 'closed') return;
+    if (code !== undefined) assertSendableCloseCode(code);
+    const payload = encodeClosePayload(code, reason);
+    this.closeInitiator ??= 'local';
+    this.sentClose = { code: code ?? CloseCode.NoStatus, reason };
+    this.currentState = 'closing';
+    this.enqueueFrame(Opcode.Close, payload);
+  }
+
+  private sendControl(opcode: number, data: Uint8Array): void {
+    if (this.currentState !== 'open')
+      throw new InvalidStateError(`cannot send: the connection is ${this.currentState}`);
+    if (data.length > MAX_CONTROL_PAYLOAD) throw new RangeError('a control frame payload is at most 125 bytes');
+    this.enqueueFrame(opcode, data);
+  }
+
+  // ---- input ----
+
+  private processFrames(): void {
+    const parser = this.parser;
+    while (!this.discarding && !this.decoding) {
+      // Cap the next frame so the whole message stays within the limit; control
+      // frames are capped at 125 bytes by the parser, so never go below that.
+      const messageSoFar = this.messageOpcode === NO_MESSAGE ? 0 : this.fragments.length;
+      const cap = Math.max(MAX_CONTROL_PAYLOAD, this.maxMessageSize - messageSoFar);
+      if (parser.maxPayloadLength !== cap) parser.maxPayloadLength = cap;
+      let frame: ReturnType<FrameParser['next']>;
+      try {
+        frame = parser.next();
+      } catch (error) {
+        this.fail(toProtocolError(error));
+        return;
+      }
+      if (frame === null) {
+        this.validatePartialText();
+        return;
+      }
+      const validatedBefore = this.partialValidated;
+      this.partialValidated = 0;
+      switch (frame.opcode) {
+        case Opcode.Text:
+        case Opcode.Binary:
+          this.onDataFrame(frame.opcode, frame.fin, frame.rsv, frame.payload, validatedBefore);
+          break;
+        case Opcode.Continuation:
+          this.onContinuation(frame.fin, frame.rsv, frame.payload, validatedBefore);
+          break;
+        case Opcode.Close:
+          this.onClose(frame.rsv, frame.payload);
+          break;
+        case Opcode.Ping:
+          if (this.rejectRsv(frame.rsv)) return;
+          if (this.currentState === 'open') this.enqueueFrame(Opcode.Pong, frame.payload);
+          this.handler.ping?.(frame.payload);
+          break;
+        case Opcode.Pong:
+          if (this.rejectRsv(frame.rsv)) return;
+          this.handler.pong?.(frame.payload);
+          break;
+      }
+    }
+  }
+
+  private onDataFrame(opcode: number, fin: boolean, rsv: number, payload: Uint8Array, validatedBefore: number): void {
+    if (this.messageOpcode !== NO_MESSAGE) {
+      this.fail(
+        new ProtocolError('WS_ERR_EXPECTED_CONTINUATION', 1002, 'a new message started inside a fragmented one'),
+      );
+      return;
+    }
+    const isText = opcode === Opcode.Text;
+    const transformed = (rsv & this.extensionRsv) !== 0;
+    if (fin) {
+      // The hot path: one whole message in one frame.
+      if (isText && !transformed) {
+        const valid =
+          validatedBefore === 0
+            ? isUtf8(payload)
+            : this.utf8.write(payload.subarray(validatedBefore)) && this.utf8.end();
+        this.utf8Active = false;
+        if (!valid) {
+          this.failInvalidUtf8();
+          return;
+        }
+      }
+      this.deliver(payload, opcode, rsv);
+      return;
+    }
+    this.messageOpcode = opcode;
+    this.messageRsv = rsv;
+    if (isText && !transformed && !this.validateTextFragment(payload, validatedBefore)) return;
+    this.fragments.append(payload);
+  }
+
+  private onContinuation(fin: boolean, rsv: number, payload: Uint8Array, validatedBefore: number): void {
+    if (this.messageOpcode === NO_MESSAGE) {
+      this.fail(
+        new ProtocolError('WS_ERR_UNEXPECTED_CONTINUATION', 1002, 'a continuation frame without a message to continue'),
+      );
+      return;
+    }
+    if (this.rejectRsv(rsv)) return;
+    if (this.fragments.length + payload.length > this.maxMessageSize) {
+      this.failTooBig();
+      return;
+    }
+    const isText = this.messageOpcode === Opcode.Text;
+    if (isText && (this.messageRsv & this.extensionRsv) === 0) {
+      if (!this.validateTextFragment(payload, validatedBefore)) return;
+      if (fin && !this.utf8.end()) {
+        this.failInvalidUtf8();
+        return;
+      }
+    }
+    this.fragments.append(payload);
+    if (!fin) return;
+    const opcode = this.messageOpcode;
+    const messageRsv = this.messageRsv;
+    const message = this.fragments.take();
+    this.messageOpcode = NO_MESSAGE;
+    this.messageRsv = 0;
+    this.utf8Active = false;
+    this.deliver(message, opcode, messageRsv);
+  }
+
+  /** Validates a text fragment (or the rest of one already partly validated while it arrived). */
+  private validateTextFragment(payload: Uint8Array, validatedBefore: number): boolean {
+    if (!this.utf8Active) {
+      this.utf8.reset();
+      this.utf8Active = true;
+    }
+    if (this.utf8.write(validatedBefore === 0 ? payload : payload.subarray(validatedBefore))) return true;
+    this.failInvalidUtf8();
+    return false;
+  }
+
+  /**
+   * Fail-fast inside a frame: while a text frame's payload is still arriving in TCP
+   * chunks, validate what has arrived so the connection fails on the chunk that made
+   * the text invalid, not when the frame completes (Autobahn 6.4.3, 6.4.4).
+   */
+  private validatePartialText(): void {
+    const partial = this.parser.partial;
+    if (partial === null || partial.received.length <= this.partialValidated) return;
+    let isText: boolean;
+    if (partial.opcode === Opcode.Text) {
+      if (this.messageOpcode !== NO_MESSAGE) return; // a protocol error, reported when the frame completes
+      isText = (partial.rsv & this.extensionRsv) === 0;
+      if (isText && this.partialValidated === 0) {
+        this.utf8.reset();
+        this.utf8Active = true;
+      }
+    } else {
+      isText =
+        partial.opcode === Opcode.Continuation &&
+        this.messageOpcode === Opcode.Text &&
+        (this.messageRsv & this.extensionRsv) === 0;
+    }
+    if (!isText) return;
+    const fresh = partial.received.subarray(this.partialValidated);
+    this.partialValidated = partial.received.length;
+    if (!this.utf8.write(fresh)) this.failInvalidUtf8();
+  }
+
+  private deliver(payload: Uint8Array, opcode: number, rsv: number): void {
+    const isBinary = opcode === Opcode.Binary;
+    if ((rsv & this.extensionRsv) === 0) {
+      this.handler.message(payload, isBinary);
+      return;
+    }
+    const extension = this.extensionFor(rsv);
+    let decoded: Uint8Array | Promise<Uint8Array>;
+    try {
+      decoded = extension.decode(payload, rsv & extension.rsvMask, this.maxMessageSize);
+    } catch (error) {
+      this.fail(toProtocolError(error));
+      return;
+    }
+    if (!isPromise(decoded)) {
+      this.deliverDecoded(decoded, isBinary);
+      return;
+    }
+    // Later frames wait until this message is delivered: order is preserved.
+    this.decoding = true;
+    this.handler.pause?.();
+    decoded.then(
+      (data) => {
+        this.decoding = false;
+        if (this.discarding || this.currentState === 'closed') return;
+        this.deliverDecoded(data, isBinary);
+        this.handler.resume?.();
+        this.processFrames();
+      },
+      (error: unknown) => {
+        this.decoding = false;
+        if (this.currentState === 'closed') return;
+        this.fail(toProtocolError(error));
+        this.handler.resume?.();
+      },
+    );
+  }
+
+  private deliverDecoded(data: Uint8Array, isBinary: boolean): void {
+    if (data.length > this.maxMessageSize) {
+      this.failTooBig();
+      return;
+    }
+    if (!isBinary && !isUtf8(data)) {
+      this.failInvalidUtf8();
+      return;
+    }
+    this.handler.message(data, isBinary);
+  }
+
+  private extensionFor(rsv: number): MessageExtension {
+    for (const extension of this.extensions) if ((rsv & extension.rsvMask) !== 0) return extension;
+    // Unreachable: the parser rejects RSV bits no extension owns.
+    throw new ProtocolError('WS_ERR_UNEXPECTED_RSV', 1002, 'reserved bits set without a negotiated extension');
+  }
+
+  private onClose(rsv: number, payload: Uint8Array): void {
+    if (this.rejectRsv(rsv)) return;
+    const parsed = parseClosePayload(payload);
+    if (!parsed.ok) {
+      this.fail(toProtocolError(parsed.error));
+      return;
+    }
+    // Whatever follows a close frame is ignored (RFC 6455 §5.5.1).
+    this.discarding = true;
+    this.receivedClose = { code: parsed.code, reason: parsed.reason };
+    this.closeInitiator ??= 'remote';
+    this.handler.closeReceived?.(parsed.code, parsed.reason);
+    if (this.sentClose === null) {
+      // Echo the status code received; an empty close is answered with an empty close.
+      const echo = parsed.code === CloseCode.NoStatus ? EMPTY : encodeCode(parsed.code);
+      this.sentClose = { code: parsed.code, reason: '' };
+      this.enqueueFrame(Opcode.Close, echo);
+    }
+    this.currentState = 'closing';
+    this.releaseTransport();
+  }
+
+  /** Control and continuation frames never carry RSV bits, not even extension-owned ones. */
+  private rejectRsv(rsv: number): boolean {
+    if (rsv === 0) return false;
+    this.fail(new ProtocolError('WS_ERR_UNEXPECTED_RSV', 1002, 'reserved bits set on a control or continuation frame'));
+    return true;
+  }
+
+  private failInvalidUtf8(): void {
+    this.fail(new ProtocolError('WS_ERR_INVALID_UTF8', 1007, 'text message is not valid UTF-8'));
+  }
+
+  private failTooBig(): void {
+    this.fail(
+      new ProtocolError('WS_ERR_MESSAGE_TOO_BIG', 1009, `message exceeds the limit of ${this.maxMessageSize} bytes`),
+    );
+  }
+
+  private failLocally(error: unknown): void {
+    this.fail(new ProtocolError('WS_ERR_INTERNAL', 1011, 'extension failed to encode a message', { cause: error }));
+  }
+
+  /** Fails the connection (RFC 6455 §7.1.7): close frame with the error's code, then release the transport. */
+  private fail(error: ProtocolError): void {
+    if (this.failure !== null || this.currentState === 'closed') return;
+    this.failure = error;
+    this.discarding = true;
+    this.messageOpcode = NO_MESSAGE;
+    this.fragments.take();
+    this.closeInitiator ??= 'local';
+    if (this.sentClose === null) {
+      this.sentClose = { code: error.closeCode, reason: '' };
+      this.enqueueFrame(Opcode.Close, encodeCode(error.closeCode));
+    }
+    this.currentState = 'closing';
+    this.handler.error?.(error);
+    this.releaseTransport();
+  }
+
+  /** Tells the I/O layer to close the transport, once everything queued before is written. */
+  private releaseTransport(): void {
+    if (this.transportReleased) return;
+    if (this.outgoing.length > 0) {
+      this.releaseWhenFlushed = true;
+      return;
+    }
+    this.transportReleased = true;
+    this.handler.closeTransport();
+  }
+
+  // ---- output ----
+
+  private enqueueFrame(opcode: number, payload: Uint8Array): void {
+    if (this.outgoing.length === 0) this.writeFrame(opcode, payload, 0);
+    else this.outgoing.push({ kind: 'frame', opcode, payload });
+  }
+
+  private writeFrame(opcode: number, payload: Uint8Array, rsv: number): void {
+    const [header, body] = encodeFrame(opcode, payload, { rsv, mask: this.role === 'client' });
+    this.handler.write(header, body);
+  }
+
+  /** Writes queued output in order, waiting for each pending encode in turn. */
+  private flushWhenReady(): void {
+    const head = this.outgoing[0];
+    if (head === undefined) {
+      if (this.releaseWhenFlushed) this.releaseTransport();
+      return;
+    }
+    if (head.kind === 'frame') {
+      this.outgoing.shift();
+      this.writeFrame(head.opcode, head.payload, 0);
+      this.flushWhenReady();
+      return;
+    }
+    head.encoded.then(
+      (encoded) => {
+        if (this.currentState === 'closed') return;
+        this.outgoing.shift();
+        this.queuedBytes -= head.size;
+        this.writeFrame(head.isBinary ? Opcode.Binary : Opcode.Text, encoded.payload, encoded.rsv);
+        this.flushWhenReady();
+      },
+      (error: unknown) => {
+        if (this.currentState === 'closed') return;
+        this.outgoing.shift();
+        this.queuedBytes -= head.size;
+        this.failLocally(error);
+        this.flushWhenReady();
+      },
+    );
+  }
+}
+
+function encodeCode(code: number): Uint8Array {
+  return new Uint8Array([code >> 8, code & 0xff]);
+}
+
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown }).then === 'function';
+}

@@ -1,0 +1,12 @@
+export { MessageAccumulator } from './accumulator.js';
+export type {
+  CloseRecord,
+  CloseResult,
+  ConnectionHandler,
+  ConnectionOptions,
+  ConnectionState,
+  Role,
+} from './connection.js';
+export { Connection, DEFAULT_MAX_MESSAGE_SIZE } from './connection.js';
+export { InvalidStateError, ProtocolError, toProtocolError } from './errors.js';
+export type { EncodedMessage, MessageExtension } from './extension.js';

@@ -1,0 +1,2 @@
+export type { WebSocketHandlers, WebSocketOptions } from './websocket.js';
+export { DEFAULT_MAX_BUFFERED_AMOUNT, ReadyState, WebSocket } from './websocket.js';

@@ -1,0 +1,356 @@
+import type { Socket } from 'node:net';
+import {
+  type CloseResult,
+  Connection,
+  type ConnectionHandler,
+  type MessageExtension,
+  type ProtocolError,
+  type Role,
+} from '@websock/protocol';
+import { appendFrame, BATCH_FRAME_LIMIT, beginBatch, endBatch, flush, isBatching } from './batch.js';
+
+const DEFAULT_CLOSE_TIMEOUT = 5_000;
+const PAUSED_BY_APP = 1;
+const PAUSED_BY_CORE = 2;
+
+/** Event handlers for one connection: one object per server (or client), no per-message closures. */
+export interface WebSocketHandlers<Data> {
+  open?(ws: WebSocket<Data>): void;
+  /** A whole message. `data` is a view (no copy); `isBinary` false means it is valid UTF-8 text. */
+  message?(ws: WebSocket<Data>, data: Buffer, isBinary: boolean): void;
+  /** The socket's write buffer has room again after `send` returned false. */
+  drain?(ws: WebSocket<Data>): void;
+  ping?(ws: WebSocket<Data>, data: Buffer): void;
+  pong?(ws: WebSocket<Data>, data: Buffer): void;
+  /** Called once, when the transport has closed. */
+  close?(ws: WebSocket<Data>, code: number, reason: string, wasClean: boolean): void;
+  /** The peer broke the protocol (the connection is being failed with `error.closeCode`). */
+  error?(ws: WebSocket<Data>, error: ProtocolError): void;
+}
+
+export interface WebSocketOptions {
+  readonly role: Role;
+  /** Largest message accepted (fragments and decompression included). Default 64 MiB. */
+  readonly maxMessageSize?: number;
+  /** How long to wait for the peer's part of the closing handshake, in ms. Default 5000. */
+  readonly closeTimeout?: number;
+  readonly extensions?: readonly MessageExtension[];
+  /** The negotiated subprotocol ('' for none). */
+  readonly protocol?: string;
+  /** The negotiated `Sec-WebSocket-Extensions` value ('' for none). */
+  readonly extensionsHeader?: string;
+  /** Close (1001) a connection with no traffic either way for this long, in ms. 0 (default) = never. */
+  readonly idleTimeout?: number;
+  /**
+   * Close (1008) a connection whose unsent data passes this many bytes: a peer that
+   * stops reading cannot make the process buffer without end. Default 64 MiB.
+   */
+  readonly maxBufferedAmount?: number;
+}
+
+/** Default bound on unsent bytes per connection: one maximum-size message. */
+export const DEFAULT_MAX_BUFFERED_AMOUNT = 64 * 1024 * 1024;
+
+export const ReadyState = { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 } as const;
+export type ReadyState = (typeof ReadyState)[keyof typeof ReadyState];
+
+const readyStates = { connecting: 0, open: 1, closing: 2, closed: 3 } as const;
+
+/**
+ * One WebSocket connection over a Node socket (TCP or TLS), for either role.
+ * It feeds the socket's bytes to the sans-I/O core, writes what the core gives
+ * back, and owns the timers the core leaves to its I/O layer.
+ */
+export class WebSocket<Data = undefined> {
+  static readonly CONNECTING = ReadyState.CONNECTING;
+  static readonly OPEN = ReadyState.OPEN;
+  static readonly CLOSING = ReadyState.CLOSING;
+  static readonly CLOSED = ReadyState.CLOSED;
+
+  /** Application data attached to the connection (e.g. by the server's `upgrade` hook). */
+  data: Data;
+  readonly protocol: string;
+  readonly extensions: string;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+
+  /** @internal */
+  readonly socket: Socket;
+  private readonly connection: Connection;
+  private readonly handlers: WebSocketHandlers<Data>;
+  private readonly closeTimeout: number;
+  private readonly idleTimeout: number;
+  private readonly maxBufferedAmount: number;
+  private closeTimer: NodeJS.Timeout | undefined;
+  /** Who wants reading stopped: the application (APP) and/or the core (CORE). */
+  private pausedBy = 0;
+  /** Bytes that came with the handshake while the application had paused in `open`. */
+  private heldHead: Uint8Array | undefined;
+  /** Whether anything arrived since the last keepalive ping. */
+  private heardFrom = true;
+  private result: CloseResult | null = null;
+
+  constructor(socket: Socket, handlers: WebSocketHandlers<Data>, options: WebSocketOptions, data: Data) {
+    this.socket = socket;
+    this.handlers = handlers;
+    this.data = data;
+    this.protocol = options.protocol ?? '';
+    this.extensions = options.extensionsHeader ?? '';
+    this.remoteAddress = socket.remoteAddress ?? '';
+    this.remotePort = socket.remotePort ?? 0;
+    this.closeTimeout = options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT;
+    this.idleTimeout = options.idleTimeout ?? 0;
+    this.maxBufferedAmount = options.maxBufferedAmount ?? DEFAULT_MAX_BUFFERED_AMOUNT;
+    this.connection = new Connection({
+      role: options.role,
+      handler: new CoreEvents(this, handlers),
+      ...(options.maxMessageSize === undefined ? {} : { maxMessageSize: options.maxMessageSize }),
+      ...(options.extensions === undefined ? {} : { extensions: options.extensions }),
+    });
+  }
+
+  /**
+   * Starts the connection on its socket: the handshake is done, `head` holds any
+   * bytes that arrived with it (they are frames and must not be lost).
+   */
+  start(head?: Uint8Array): void {
+    const socket = this.socket;
+    socket.setNoDelay(true);
+    // Node's socket timeout restarts on any read or write: exactly "no traffic for N ms".
+    socket.setTimeout(this.idleTimeout);
+    if (this.idleTimeout > 0) socket.on('timeout', () => this.onIdle());
+    socket.on('data', (chunk: Buffer) => this.receive(chunk));
+    socket.on('end', () => this.onEnd());
+    socket.on('close', () => this.onTransportClosed());
+    socket.on('error', noop); // the 'close' that follows reports it (as 1006 when no close frame came)
+    socket.on('drain', () => this.handlers.drain?.(this));
+    this.connection.open();
+    this.handlers.open?.(this);
+    if (head !== undefined && head.length > 0) {
+      if (this.pausedBy === 0) this.receive(head);
+      else this.heldHead = head;
+    }
+    if (this.pausedBy === 0) socket.resume();
+  }
+
+  get readyState(): ReadyState {
+    return readyStates[this.connection.state];
+  }
+
+  /** Bytes accepted by `send` but not yet handed to the kernel. */
+  get bufferedAmount(): number {
+    return this.socket.writableLength + this.connection.bufferedAmount;
+  }
+
+  /**
+   * Sends a message: strings as text, bytes as binary unless `isBinary` says otherwise.
+   * Returns false when the socket's buffer is over its high-water mark: wait for `drain`.
+   * Throws InvalidStateError unless the connection is open.
+   */
+  send(data: string | ArrayBufferView | ArrayBuffer, isBinary?: boolean): boolean {
+    if (typeof data === 'string') {
+      this.connection.send(Buffer.from(data, 'utf8'), isBinary ?? false);
+    } else {
+      this.connection.send(toUint8Array(data), isBinary ?? true);
+    }
+    if (!this.socket.writableNeedDrain) return true;
+    if (this.bufferedAmount > this.maxBufferedAmount) this.close(1008, 'slow consumer');
+    return false;
+  }
+
+  /**
+   * One keepalive round, for the owner's timer: if nothing arrived since the previous
+   * round, the peer is gone and the connection is terminated (reported as 1006);
+   * otherwise a ping goes out. Returns whether the connection is still alive.
+   */
+  heartbeat(): boolean {
+    if (this.connection.state !== 'open') return this.connection.state !== 'closed';
+    if (!this.heardFrom) {
+      this.terminate();
+      return false;
+    }
+    this.heardFrom = false;
+    this.connection.ping();
+    return true;
+  }
+
+  ping(data?: string | ArrayBufferView | ArrayBuffer): void {
+    this.connection.ping(data === undefined ? undefined : toBytes(data));
+  }
+
+  pong(data?: string | ArrayBufferView | ArrayBuffer): void {
+    this.connection.pong(data === undefined ? undefined : toBytes(data));
+  }
+
+  /**
+   * Starts the closing handshake; the transport closes when the peer answers,
+   * or after `closeTimeout`. Throws RangeError for a code or reason that may not be sent.
+   */
+  close(code?: number, reason?: string): void {
+    if (this.connection.state !== 'open') return;
+    this.connection.close(code, reason);
+    this.armCloseTimer();
+  }
+
+  /** Closes the transport at once, without a closing handshake (the peer sees 1006). */
+  terminate(): void {
+    this.socket.destroy();
+  }
+
+  /** Stops reading from the socket (backpressure toward the peer) until `resume()`. */
+  pause(): void {
+    this.setPaused(PAUSED_BY_APP, true);
+  }
+
+  resume(): void {
+    this.setPaused(PAUSED_BY_APP, false);
+  }
+
+  /** @internal The core waits for an asynchronous extension transform. */
+  setPaused(by: number, paused: boolean): void {
+    const before = this.pausedBy;
+    this.pausedBy = paused ? before | by : before & ~by;
+    if (this.pausedBy !== 0) {
+      this.socket.pause();
+    } else if (before !== 0) {
+      const head = this.heldHead;
+      this.heldHead = undefined;
+      if (head !== undefined) this.receive(head);
+      this.socket.resume();
+    }
+  }
+
+  private receive(chunk: Uint8Array): void {
+    this.heardFrom = true;
+    // Everything the core writes in reply to this chunk (echoes, pongs, a close) is
+    // batched, and leaves in one write (small frames) or one writev (corked).
+    const socket = this.socket;
+    socket.cork();
+    beginBatch(socket);
+    try {
+      this.connection.receive(chunk);
+    } finally {
+      endBatch();
+      socket.uncork();
+    }
+  }
+
+  /** @internal Called by the core: write one frame. */
+  writeFrame(header: Uint8Array, payload: Uint8Array): void {
+    const socket = this.socket;
+    if (!socket.writable) return;
+    const length = payload.length;
+    if (length <= BATCH_FRAME_LIMIT) {
+      if (isBatching(socket)) {
+        appendFrame(header, payload);
+      } else if (length === 0) {
+        socket.write(header);
+      } else {
+        // One write beats two for a small frame: copy header and payload together.
+        const frame = Buffer.allocUnsafe(header.length + length);
+        frame.set(header, 0);
+        frame.set(payload, header.length);
+        socket.write(frame);
+      }
+      return;
+    }
+    if (isBatching(socket)) flush(); // what was batched goes first
+    socket.cork();
+    socket.write(header);
+    socket.write(payload);
+    socket.uncork();
+  }
+
+  /** @internal Called by the core when the handshake is complete or the connection failed. */
+  releaseTransport(): void {
+    if (this.connection.role === 'server') {
+      // The close frame may still sit in the output batch: it goes before the FIN.
+      if (isBatching(this.socket)) flush();
+      // The server closes TCP first (RFC 6455 §7.1.1). A half-close keeps reading,
+      // so the peer's close frame still in flight does not turn our FIN into a reset.
+      this.socket.end();
+    }
+    // A client waits for the server to close TCP, and gives up after the timeout.
+    this.armCloseTimer();
+  }
+
+  private armCloseTimer(): void {
+    if (this.closeTimer !== undefined || this.socket.destroyed) return;
+    this.closeTimer = setTimeout(() => this.socket.destroy(), this.closeTimeout);
+    this.closeTimer.unref?.();
+  }
+
+  private onIdle(): void {
+    if (this.connection.state === 'open') this.close(1001, 'idle timeout');
+    else this.socket.destroy();
+  }
+
+  private onEnd(): void {
+    // The peer will send nothing more: finish our side too.
+    if (!this.socket.writableEnded) this.socket.end();
+  }
+
+  private onTransportClosed(): void {
+    if (this.closeTimer !== undefined) clearTimeout(this.closeTimer);
+    if (this.result !== null) return;
+    const result = this.connection.receiveEof();
+    this.result = result;
+    this.handlers.close?.(this, result.code, result.reason, result.wasClean);
+  }
+}
+
+/** The core's view of a WebSocket: one object per connection, methods on the prototype. */
+class CoreEvents<Data> implements ConnectionHandler {
+  constructor(
+    private readonly ws: WebSocket<Data>,
+    private readonly handlers: WebSocketHandlers<Data>,
+  ) {}
+
+  write(header: Uint8Array, payload: Uint8Array): void {
+    this.ws.writeFrame(header, payload);
+  }
+
+  message(data: Uint8Array, isBinary: boolean): void {
+    this.handlers.message?.(this.ws, toBuffer(data), isBinary);
+  }
+
+  ping(data: Uint8Array): void {
+    this.handlers.ping?.(this.ws, toBuffer(data));
+  }
+
+  pong(data: Uint8Array): void {
+    this.handlers.pong?.(this.ws, toBuffer(data));
+  }
+
+  error(error: ProtocolError): void {
+    this.handlers.error?.(this.ws, error);
+  }
+
+  closeTransport(): void {
+    this.ws.releaseTransport();
+  }
+
+  pause(): void {
+    this.ws.setPaused(PAUSED_BY_CORE, true);
+  }
+
+  resume(): void {
+    this.ws.setPaused(PAUSED_BY_CORE, false);
+  }
+}
+
+function noop(): void {}
+
+function toBuffer(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+function toUint8Array(data: ArrayBufferView | ArrayBuffer): Uint8Array {
+  if (data instanceof Uint8Array) return data;
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return new Uint8Array(data);
+}
+
+function toBytes(data: string | ArrayBufferView | ArrayBuffer): Uint8Array {
+  return typeof data === 'string' ? Buffer.from(data, 'utf8') : toUint8Array(data);
+}

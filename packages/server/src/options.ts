@@ -1,0 +1,74 @@
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import type { SecureContextOptions, TlsOptions } from 'node:tls';
+import type { WebSocketHandlers } from '@websock/node';
+import type { PerMessageDeflateOptions } from '@websock/permessage-deflate';
+
+/** What the `upgrade` hook sees of the request. */
+export type UpgradeRequest = IncomingMessage;
+
+/** Chooses a subprotocol among the client's offers (in the client's order); undefined for none. */
+export type ProtocolSelector = (offered: readonly string[], request: UpgradeRequest) => string | undefined;
+
+export interface ServerOptions<Data> extends WebSocketHandlers<Data> {
+  /** Port for a standalone server (0 picks a free one). Default 0. */
+  readonly port?: number;
+  /** Host for a standalone server. Default '127.0.0.1'. */
+  readonly host?: string;
+  /** TLS options: when given, a standalone server speaks wss://. */
+  readonly tls?: SecureContextOptions & TlsOptions;
+  /** Attach to an existing http/https server instead of creating one. */
+  readonly server?: HttpServer | HttpsServer;
+  /** Accept upgrades only on this path (the query string is ignored). */
+  readonly path?: string;
+  /**
+   * Largest message accepted, all fragments together and after decompression.
+   * Default 64 MiB: large enough for any realistic message (and Autobahn's 16 MiB
+   * cases), small enough that one connection cannot take the process's memory.
+   */
+  readonly maxMessageSize?: number;
+  /** How long to wait for the peer's half of the closing handshake, in ms. Default 5000. */
+  readonly closeTimeout?: number;
+  /**
+   * How long the opening handshake may take, in ms: receiving the request head (a client
+   * that trickles its headers is answered 408 and dropped) and, separately, the `upgrade`
+   * hook (answered 503 when it takes longer). Default 10000.
+   */
+  readonly handshakeTimeout?: number;
+  /**
+   * Largest request head (request line and headers) in bytes; larger ones are answered
+   * 431 by Node's HTTP parser. Default 8 KiB (browsers send well under 2 KiB).
+   * Standalone servers only: an attached server keeps its own setting.
+   */
+  readonly maxHeaderSize?: number;
+  /** Most request headers accepted; more are answered 431. Default 100. */
+  readonly maxHeaders?: number;
+  /** Most open connections; handshakes beyond are answered 503. Default 100,000. */
+  readonly maxConnections?: number;
+  /** Most handshakes waiting on the `upgrade` hook at once; more are answered 503. Default 1024. */
+  readonly maxPendingHandshakes?: number;
+  /** Close (1001) a connection with no traffic either way for this long, in ms. Default 0: never. */
+  readonly idleTimeout?: number;
+  /**
+   * Send a ping to every connection this often, in ms; a connection that has sent
+   * nothing (not even the pong) by the next round is terminated and reported as 1006.
+   * Default 0: no keepalive.
+   */
+  readonly pingInterval?: number;
+  /** Close (1008) a connection whose unsent data passes this many bytes. Default 64 MiB. */
+  readonly maxBufferedAmount?: number;
+  /**
+   * permessage-deflate (RFC 7692): `true` for the defaults, or its options (window bits,
+   * context takeover, level, threshold...). Off by default: compression trades CPU and
+   * memory for bandwidth, a choice for the application to make.
+   */
+  readonly perMessageDeflate?: boolean | PerMessageDeflateOptions;
+  /** Subprotocols this server speaks, in preference order, or a selector. */
+  readonly protocols?: readonly string[] | ProtocolSelector;
+  /**
+   * Authentication and routing hook, run before the 101 response. Return the
+   * connection's `data`; throw a `HandshakeRejection` (e.g. 401, 403) to refuse.
+   * Any other error is answered with 500.
+   */
+  upgrade?(request: UpgradeRequest): Data | Promise<Data>;
+}

@@ -1,0 +1,329 @@
+import { createServer as createHttpServer, type Server as HttpServer, type IncomingMessage } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import {
+  buildAcceptResponse,
+  buildRejectionResponse,
+  HandshakeRejection,
+  selectProtocol,
+  serializeExtensions,
+  type UpgradeRequestInfo,
+  validateUpgradeRequest,
+} from '@websock/handshake';
+import { WebSocket, type WebSocketHandlers, type WebSocketOptions } from '@websock/node';
+import {
+  createDeflateExtension,
+  negotiatePerMessageDeflate,
+  type PerMessageDeflateOptions,
+} from '@websock/permessage-deflate';
+import type { ServerOptions } from './options.js';
+
+const DEFAULT_HANDSHAKE_TIMEOUT = 10_000;
+const DEFAULT_CLOSE_TIMEOUT = 5_000;
+const DEFAULT_MAX_HEADER_SIZE = 8 * 1024;
+const DEFAULT_MAX_HEADERS = 100;
+const DEFAULT_MAX_CONNECTIONS = 100_000;
+const DEFAULT_MAX_PENDING_HANDSHAKES = 1024;
+/** How long a refused handshake's socket may linger while the client reads the response. */
+const REJECTION_LINGER = 1_000;
+
+export interface ListenAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/**
+ * A WebSocket server: standalone (`port`, `host`, `tls`), attached to an existing
+ * http/https server (`server`), or fed upgrades by hand (`handleUpgrade`).
+ */
+export class WebSocketServer<Data = undefined> {
+  /** Open connections (handshake completed, transport not yet closed). */
+  readonly clients: ReadonlySet<WebSocket<Data>>;
+  private readonly connections = new Set<WebSocket<Data>>();
+  private readonly options: ServerOptions<Data>;
+  private readonly handlers: WebSocketHandlers<Data>;
+  private readonly connectionOptions: WebSocketOptions;
+  private readonly httpServer: HttpServer | undefined;
+  private readonly ownsHttpServer: boolean;
+  private readonly onUpgradeEvent = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (!this.matchesPath(req) && this.httpServer !== undefined && this.httpServer.listenerCount('upgrade') > 1) {
+      return; // another upgrade listener on the shared server owns this path
+    }
+    this.handleUpgrade(req, socket, head);
+  };
+  private shuttingDown: Promise<void> | undefined;
+  private pendingHandshakes = 0;
+  private keepalive: NodeJS.Timeout | undefined;
+  private readonly handshakeTimeout: number;
+  private readonly deflateOptions: PerMessageDeflateOptions | undefined;
+
+  constructor(options: ServerOptions<Data>) {
+    this.options = options;
+    this.clients = this.connections;
+    this.handlers = this.createHandlers(options);
+    this.handshakeTimeout = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
+    const deflate = options.perMessageDeflate;
+    this.deflateOptions = deflate === true ? {} : deflate === false ? undefined : deflate;
+    this.connectionOptions = {
+      role: 'server',
+      closeTimeout: options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT,
+      ...(options.maxMessageSize === undefined ? {} : { maxMessageSize: options.maxMessageSize }),
+      ...(options.idleTimeout === undefined ? {} : { idleTimeout: options.idleTimeout }),
+      ...(options.maxBufferedAmount === undefined ? {} : { maxBufferedAmount: options.maxBufferedAmount }),
+    };
+    if (options.server !== undefined) {
+      this.httpServer = options.server;
+      this.ownsHttpServer = false;
+    } else {
+      const httpOptions = {
+        maxHeaderSize: options.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE,
+        // A client that trickles its request head (slowloris) is answered 408 and dropped.
+        headersTimeout: this.handshakeTimeout,
+        requestTimeout: this.handshakeTimeout,
+        connectionsCheckingInterval: Math.min(1000, Math.max(50, this.handshakeTimeout / 4)),
+      };
+      this.httpServer =
+        options.tls === undefined
+          ? createHttpServer(httpOptions)
+          : createHttpsServer({ ...options.tls, ...httpOptions });
+      // One more than the limit, so that going over it is seen (Node drops the rest silently).
+      this.httpServer.maxHeadersCount = (options.maxHeaders ?? DEFAULT_MAX_HEADERS) + 1;
+      this.ownsHttpServer = true;
+      this.httpServer.on('request', (_req, res) => {
+        const body = 'This is a WebSocket endpoint: send an upgrade request.\n';
+        res.writeHead(426, {
+          'Content-Type': 'text/plain',
+          Upgrade: 'websocket',
+          'Content-Length': Buffer.byteLength(body),
+        });
+        res.end(body);
+      });
+    }
+    this.httpServer.on('upgrade', this.onUpgradeEvent);
+    const pingInterval = options.pingInterval ?? 0;
+    if (pingInterval > 0) {
+      // One timer for all connections, not one per connection.
+      this.keepalive = setInterval(() => {
+        for (const ws of this.connections) ws.heartbeat();
+      }, pingInterval);
+      this.keepalive.unref();
+    }
+  }
+
+  /** Starts listening (standalone servers only). Resolves with the bound address. */
+  listen(): Promise<ListenAddress> {
+    const server = this.httpServer;
+    if (!this.ownsHttpServer || server === undefined) {
+      return Promise.reject(new TypeError('listen() is for standalone servers; the attached server listens itself'));
+    }
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve(this.address());
+      });
+    });
+  }
+
+  /** The bound address of a listening standalone or attached server. */
+  address(): ListenAddress {
+    const address = this.httpServer?.address() as AddressInfo | null | undefined;
+    if (address == null || typeof address === 'string') throw new TypeError('the server is not listening');
+    return { host: address.address, port: address.port };
+  }
+
+  get port(): number {
+    return this.address().port;
+  }
+
+  /**
+   * Handles one upgrade request on a raw socket (for users routing upgrades themselves).
+   * Always answers: 101 and a connection, or an HTTP error response.
+   */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', noop);
+    // Nothing listens for 'data' until the connection starts: hold the bytes in the socket.
+    socket.pause();
+    if (this.shuttingDown !== undefined) {
+      reject(socket, new HandshakeRejection(503, 'Server is shutting down'));
+      return;
+    }
+    if (!this.matchesPath(req)) {
+      reject(socket, new HandshakeRejection(404, 'No WebSocket endpoint at this path'));
+      return;
+    }
+    if (req.rawHeaders.length / 2 > (this.options.maxHeaders ?? DEFAULT_MAX_HEADERS)) {
+      reject(socket, new HandshakeRejection(431, 'Too many request headers'));
+      return;
+    }
+    if (this.connections.size + this.pendingHandshakes >= (this.options.maxConnections ?? DEFAULT_MAX_CONNECTIONS)) {
+      reject(socket, new HandshakeRejection(503, 'Too many connections', { headers: { 'Retry-After': '5' } }));
+      return;
+    }
+    let info: UpgradeRequestInfo;
+    try {
+      info = validateUpgradeRequest(req);
+    } catch (error) {
+      reject(socket, asRejection(error));
+      return;
+    }
+    const hook = this.options.upgrade;
+    if (hook === undefined) {
+      this.accept(req, socket as Socket, head, info, undefined as Data);
+      return;
+    }
+    if (this.pendingHandshakes >= (this.options.maxPendingHandshakes ?? DEFAULT_MAX_PENDING_HANDSHAKES)) {
+      reject(
+        socket,
+        new HandshakeRejection(503, 'Too many handshakes in progress', { headers: { 'Retry-After': '1' } }),
+      );
+      return;
+    }
+    this.pendingHandshakes++;
+    let settled = false;
+    const settle = () => {
+      if (settled) return false;
+      settled = true;
+      this.pendingHandshakes--;
+      clearTimeout(timer);
+      return !socket.destroyed;
+    };
+    const timer = setTimeout(() => {
+      if (settle()) reject(socket, new HandshakeRejection(503, 'The handshake took too long'));
+    }, this.handshakeTimeout);
+    timer.unref();
+    Promise.resolve()
+      .then(() => hook(req))
+      .then(
+        (data) => {
+          if (!settle()) return;
+          if (this.shuttingDown !== undefined) reject(socket, new HandshakeRejection(503, 'Server is shutting down'));
+          else this.accept(req, socket as Socket, head, info, data);
+        },
+        (error: unknown) => {
+          if (settle()) reject(socket, asRejection(error));
+        },
+      );
+  }
+
+  /**
+   * Graceful shutdown: stops accepting, sends `code` (default 1001 going away) to every
+   * connection, waits for their closing handshakes up to the close timeout, then
+   * destroys what is left. Resolves when every connection and the listener are released.
+   */
+  close(code = 1001, reason = ''): Promise<void> {
+    this.shuttingDown ??= this.shutdown(code, reason);
+    return this.shuttingDown;
+  }
+
+  private async shutdown(code: number, reason: string): Promise<void> {
+    clearInterval(this.keepalive);
+    const server = this.httpServer;
+    const listenerClosed =
+      this.ownsHttpServer && server?.listening
+        ? new Promise<void>((resolve) => server.close(() => resolve()))
+        : Promise.resolve();
+    if (this.ownsHttpServer) server?.closeIdleConnections();
+    const pending = [...this.connections].map(
+      (ws) => new Promise<void>((resolve) => ws.socket.once('close', () => resolve())),
+    );
+    for (const ws of this.connections) ws.close(code, reason);
+    const timeout = this.options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(pending),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeout);
+      }),
+    ]);
+    clearTimeout(timer);
+    for (const ws of this.connections) ws.terminate();
+    await Promise.all(pending);
+    if (this.ownsHttpServer) server?.closeAllConnections();
+    else server?.off('upgrade', this.onUpgradeEvent);
+    await listenerClosed;
+  }
+
+  private accept(req: IncomingMessage, socket: Socket, head: Buffer, info: UpgradeRequestInfo, data: Data): void {
+    const offeredProtocols = info.protocols;
+    let protocol: string | undefined;
+    let response: string;
+    let options = this.connectionOptions;
+    try {
+      protocol = this.chooseProtocol(offeredProtocols, req);
+      let extensions: string | undefined;
+      const deflate =
+        this.deflateOptions === undefined ? null : negotiatePerMessageDeflate(info.extensions, this.deflateOptions);
+      if (deflate !== null) {
+        extensions = serializeExtensions([deflate.response]);
+        options = {
+          ...options,
+          extensions: [createDeflateExtension(deflate.params, 'server', this.deflateOptions)],
+          extensionsHeader: extensions,
+        };
+      }
+      if (protocol !== undefined) options = { ...options, protocol };
+      response = buildAcceptResponse({ key: info.key, protocol, offeredProtocols, extensions });
+    } catch (error) {
+      reject(socket, asRejection(error));
+      return;
+    }
+    socket.write(response);
+    const ws = new WebSocket<Data>(socket, this.handlers, options, data);
+    this.connections.add(ws);
+    ws.start(head);
+  }
+
+  private chooseProtocol(offered: readonly string[], req: IncomingMessage): string | undefined {
+    const supported = this.options.protocols;
+    if (supported === undefined || offered.length === 0) return undefined;
+    if (typeof supported === 'function') return supported(offered, req) ?? undefined;
+    return selectProtocol(offered, supported) ?? undefined;
+  }
+
+  private matchesPath(req: IncomingMessage): boolean {
+    const path = this.options.path;
+    if (path === undefined) return true;
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    return (query === -1 ? url : url.slice(0, query)) === path;
+  }
+
+  /** The user's handlers, plus the bookkeeping the server needs on close. */
+  private createHandlers(options: ServerOptions<Data>): WebSocketHandlers<Data> {
+    const connections = this.connections;
+    const handlers: WebSocketHandlers<Data> = {
+      close(ws, code, reason, wasClean) {
+        connections.delete(ws);
+        options.close?.(ws, code, reason, wasClean);
+      },
+    };
+    if (options.open) handlers.open = options.open.bind(options);
+    if (options.message) handlers.message = options.message.bind(options);
+    if (options.drain) handlers.drain = options.drain.bind(options);
+    if (options.ping) handlers.ping = options.ping.bind(options);
+    if (options.pong) handlers.pong = options.pong.bind(options);
+    if (options.error) handlers.error = options.error.bind(options);
+    return handlers;
+  }
+}
+
+/** Creates a WebSocket server. Standalone servers start with `await server.listen()`. */
+export function createServer<Data = undefined>(options: ServerOptions<Data>): WebSocketServer<Data> {
+  return new WebSocketServer<Data>(options);
+}
+
+function asRejection(error: unknown): HandshakeRejection {
+  if (error instanceof HandshakeRejection) return error;
+  return new HandshakeRejection(500, 'Internal Server Error', { code: 'WS_ERR_INTERNAL', cause: error });
+}
+
+/** Answers a refused handshake with its HTTP response, then lets the socket go. */
+function reject(socket: Duplex, rejection: HandshakeRejection): void {
+  if (socket.destroyed) return;
+  socket.end(buildRejectionResponse(rejection));
+  setTimeout(() => socket.destroy(), REJECTION_LINGER).unref();
+}
+
+function noop(): void {}

@@ -1,0 +1,263 @@
+import { once } from 'node:events';
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocketClient from 'ws';
+import { createServer, type ServerOptions, type WebSocketServer } from '../src/index.js';
+import { clientFrame, headEnd, openRaw, upgradeRequest } from './raw.js';
+
+const servers: Array<WebSocketServer<unknown>> = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((server) => server.close()));
+});
+
+async function start<Data = undefined>(options: ServerOptions<Data>): Promise<number> {
+  const server = createServer<Data>(options);
+  servers.push(server as WebSocketServer<unknown>);
+  return (await server.listen()).port;
+}
+
+async function until(check: () => boolean, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** Sends `request` on a raw socket and returns the whole response once the server ends it. */
+async function rawExchange(port: number, request: string): Promise<string> {
+  const peer = await openRaw(port);
+  peer.socket.write(request);
+  await peer.ended;
+  peer.close();
+  return peer.received().toString('latin1');
+}
+
+/** Opens a raw WebSocket (handshake done) and returns it with the offset where frames start. */
+async function rawWebSocket(port: number) {
+  const peer = await openRaw(port);
+  peer.socket.write(upgradeRequest(port));
+  const head = headEnd(await peer.read(20));
+  return { peer, head };
+}
+
+describe('limits answered at the handshake', () => {
+  it('431 for a request head over maxHeaderSize', async () => {
+    const port = await start({ maxHeaderSize: 1024 });
+    const response = await rawExchange(port, upgradeRequest(port, { 'X-Padding': 'x'.repeat(2000) }));
+    expect(response).toMatch(/^HTTP\/1\.1 431 /);
+  });
+
+  it('431 for more headers than maxHeaders', async () => {
+    const port = await start({ maxHeaders: 10 });
+    const extra = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`X-Extra-${i}`, 'y']));
+    expect(await rawExchange(port, upgradeRequest(port, extra))).toMatch(/^HTTP\/1\.1 431 /);
+    const client = new WebSocketClient(`ws://127.0.0.1:${port}`);
+    await once(client, 'open'); // a normal handshake still fits
+    client.terminate();
+  });
+
+  it('503 once maxConnections are open, and accepts again after one closes', async () => {
+    const port = await start({ maxConnections: 2 });
+    const clients = [new WebSocketClient(`ws://127.0.0.1:${port}`), new WebSocketClient(`ws://127.0.0.1:${port}`)];
+    await Promise.all(clients.map((client) => once(client, 'open')));
+    const response = await rawExchange(port, upgradeRequest(port));
+    expect(response).toMatch(/^HTTP\/1\.1 503 /);
+    expect(response).toMatch(/\r\nRetry-After: 5\r\n/);
+    clients[0]?.close();
+    await once(clients[0] as WebSocketClient, 'close');
+    const again = new WebSocketClient(`ws://127.0.0.1:${port}`);
+    await once(again, 'open');
+    again.terminate();
+    clients[1]?.terminate();
+  });
+
+  it('503 beyond maxPendingHandshakes while the upgrade hook is busy', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const port = await start({ maxPendingHandshakes: 1, upgrade: () => gate });
+    const waiting = new WebSocketClient(`ws://127.0.0.1:${port}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await rawExchange(port, upgradeRequest(port))).toMatch(/^HTTP\/1\.1 503 /);
+    release();
+    await once(waiting, 'open');
+    waiting.terminate();
+  });
+
+  it('503 when the upgrade hook outlasts the handshake timeout', async () => {
+    const port = await start({ handshakeTimeout: 100, upgrade: () => new Promise<undefined>(() => {}) });
+    expect(await rawExchange(port, upgradeRequest(port))).toMatch(/^HTTP\/1\.1 503 /);
+  });
+});
+
+describe('timeouts', () => {
+  it('drops a client that trickles its request head (slowloris) after the handshake timeout', async () => {
+    const port = await start({ handshakeTimeout: 200 });
+    const peer = await openRaw(port);
+    const request = upgradeRequest(port);
+    let sent = 0;
+    const trickle = setInterval(() => {
+      if (sent < request.length - 4 && !peer.socket.destroyed) peer.socket.write(request[sent++] as string);
+    }, 20);
+    const started = Date.now();
+    await peer.ended;
+    clearInterval(trickle);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(peer.received().toString('latin1')).toMatch(/^HTTP\/1\.1 408 /);
+    peer.close();
+  });
+
+  it('closes an idle connection with 1001 after idleTimeout', async () => {
+    const port = await start({ idleTimeout: 150 });
+    const client = new WebSocketClient(`ws://127.0.0.1:${port}`);
+    await once(client, 'open');
+    const started = Date.now();
+    const [code, reason] = await once(client, 'close');
+    expect(code).toBe(1001);
+    expect(String(reason)).toBe('idle timeout');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(100);
+  });
+
+  it('gives up on a peer that never answers our close, after closeTimeout', async () => {
+    let result: [number, boolean] | undefined;
+    const port = await start({
+      closeTimeout: 150,
+      open: (ws) => ws.close(1000, 'bye'),
+      close: (_ws, code, _reason, wasClean) => (result = [code, wasClean]),
+    });
+    const { peer } = await rawWebSocket(port);
+    const started = Date.now();
+    await peer.ended;
+    expect(Date.now() - started).toBeGreaterThanOrEqual(100);
+    await until(() => result !== undefined);
+    expect(result).toEqual([1006, false]);
+    peer.close();
+  });
+});
+
+describe('keepalive', () => {
+  it('terminates a peer that stops answering pings and reports 1006', async () => {
+    const closed = new Promise<[number, boolean]>((resolve) => {
+      void start({ pingInterval: 100, close: (_ws, code, _r, wasClean) => resolve([code, wasClean]) }).then(
+        async (port) => {
+          const { peer } = await rawWebSocket(port); // reads pings, never answers
+          await peer.ended;
+          peer.close();
+        },
+      );
+    });
+    expect(await closed).toEqual([1006, false]);
+  });
+
+  it('keeps a peer that answers pongs', async () => {
+    const port = await start({ pingInterval: 60 });
+    const client = new WebSocketClient(`ws://127.0.0.1:${port}`);
+    let pings = 0;
+    client.on('ping', () => pings++);
+    await once(client, 'open');
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(pings).toBeGreaterThanOrEqual(3);
+    expect(client.readyState).toBe(WebSocketClient.OPEN);
+    client.terminate();
+  });
+});
+
+describe('backpressure', () => {
+  it('send reports a full buffer, and drain comes once the reader catches up', async () => {
+    let sentUntilFull = 0;
+    let drained!: () => void;
+    const drainSeen = new Promise<void>((resolve) => (drained = resolve));
+    const port = await start({
+      open(ws) {
+        const chunk = Buffer.alloc(64 * 1024, 1);
+        while (ws.send(chunk)) sentUntilFull++;
+        sentUntilFull++;
+      },
+      drain: () => drained(),
+    });
+    const { peer, head } = await rawWebSocket(port);
+    peer.socket.pause(); // a reader that stops reading
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    peer.socket.resume();
+    await drainSeen;
+    const total = sentUntilFull * (64 * 1024 + 4);
+    await peer.read(head + total, 5000);
+    expect(sentUntilFull).toBeGreaterThan(0);
+    peer.close();
+  });
+
+  it('closes a consumer that stops reading once maxBufferedAmount is passed (1008), bounding memory', async () => {
+    let sent = 0;
+    let closedWith: number | undefined;
+    const chunk = Buffer.alloc(256 * 1024, 2);
+    const port = await start({
+      maxBufferedAmount: 4 * 1024 * 1024,
+      closeTimeout: 3000,
+      open(ws) {
+        while (ws.readyState === 1 && sent < 1000) {
+          ws.send(chunk);
+          sent++;
+        }
+      },
+      close: (_ws, code) => (closedWith = code),
+    });
+    const { peer } = await rawWebSocket(port);
+    peer.socket.pause(); // a reader that stops reading
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // The server stopped well before 1000 x 256 KiB = 250 MiB: bounded by the limit.
+    expect(sent).toBeLessThan(100);
+    peer.socket.resume();
+    // Everything queued before the close still arrives, then the close frame (1008) last.
+    const closeFrame = Buffer.concat([Buffer.from([0x88, 2 + 13, 0x03, 0xf0]), Buffer.from('slow consumer')]);
+    const deadline = Date.now() + 5000;
+    while (!peer.received().subarray(-closeFrame.length).equals(closeFrame)) {
+      if (Date.now() > deadline) throw new Error('no close frame at the end of the stream');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    peer.socket.write(clientFrame(8, Buffer.from([0x03, 0xf0])));
+    await peer.ended; // the server's FIN, right after our close reply
+    peer.close();
+    await until(() => closedWith !== undefined);
+    expect(closedWith).toBe(1008);
+  });
+
+  it('pauses reading when the application asks, and resumes', async () => {
+    const received: string[] = [];
+    const port = await start({
+      open: (ws) => ws.pause(),
+      message: (_ws, data) => received.push(data.toString()),
+    });
+    const { peer } = await rawWebSocket(port);
+    peer.socket.write(clientFrame(1, 'held'));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(received).toEqual([]);
+    const [server] = servers;
+    for (const ws of server?.clients ?? []) ws.resume();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(received).toEqual(['held']);
+    peer.close();
+  });
+});
+
+describe('graceful shutdown', () => {
+  it('closes clients caught mid-message with 1001 and leaves no handles behind', async () => {
+    const before = process.getActiveResourcesInfo().filter((name) => name.startsWith('TCP')).length;
+    const server = createServer({ message: (ws, data) => ws.send(data) });
+    const { port } = await server.listen();
+    const peers = await Promise.all([1, 2, 3].map(() => rawWebSocket(port)));
+    for (const { peer } of peers) peer.socket.write(clientFrame(1, 'half a mess', false)); // fragmented, unfinished
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const closing = server.close();
+    for (const { peer, head } of peers) {
+      await peer.read(head + 4);
+      expect([...peer.received().subarray(head, head + 4)]).toEqual([0x88, 2, 0x03, 0xe9]);
+      peer.socket.write(clientFrame(8, Buffer.from([0x03, 0xe9])));
+      await peer.ended; // the server's FIN
+      peer.close();
+    }
+    await closing;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const after = process.getActiveResourcesInfo().filter((name) => name.startsWith('TCP')).length;
+    expect(after).toBeLessThanOrEqual(before);
+    expect(server.clients.size).toBe(0);
+  });
+});

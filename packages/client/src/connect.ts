@@ -1,0 +1,165 @@
+import { connect as connectTcp, type Socket } from 'node:net';
+import { connect as connectTls, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
+import {
+  createClientHandshake,
+  type HandshakeResult,
+  parseResponseHead,
+  serializeExtensions,
+  validateServerResponse,
+} from '@websock/handshake';
+import { WebSocket, type WebSocketHandlers } from '@websock/node';
+import {
+  acceptResponse,
+  createDeflateExtension,
+  createOffer,
+  EXTENSION_NAME,
+  type PerMessageDeflate,
+  type PerMessageDeflateOptions,
+} from '@websock/permessage-deflate';
+import { ConnectError } from './errors.js';
+
+const DEFAULT_HANDSHAKE_TIMEOUT = 10_000;
+const MAX_RESPONSE_HEAD = 16 * 1024;
+
+export interface ClientOptions<Data> extends WebSocketHandlers<Data> {
+  /** Subprotocols to offer, in order of preference. */
+  readonly protocols?: readonly string[];
+  /** Extra request headers (e.g. `Authorization`). */
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly origin?: string;
+  /** Largest message accepted. Default 64 MiB. */
+  readonly maxMessageSize?: number;
+  /** Time allowed from TCP connect to the 101 response, in ms. Default 10000. */
+  readonly handshakeTimeout?: number;
+  /** How long to wait for the server's half of the closing handshake, in ms. Default 5000. */
+  readonly closeTimeout?: number;
+  /** TLS options for wss:// (ca, servername, rejectUnauthorized, cert, key...). */
+  readonly tls?: TlsConnectionOptions;
+  /** Offer permessage-deflate (RFC 7692): `true` for the defaults, or its options. Off by default. */
+  readonly perMessageDeflate?: boolean | PerMessageDeflateOptions;
+  /** Application data for the connection (`ws.data`). */
+  readonly data?: Data;
+}
+
+/**
+ * Opens a WebSocket connection to a `ws://` or `wss://` URL. Resolves once the
+ * opening handshake completed (after the `open` handler ran); rejects with a
+ * `HandshakeError` (the server's answer is not a valid 101), a `ConnectError`
+ * (timeout, closed during the handshake) or the socket's error (e.g. ECONNREFUSED).
+ */
+export function connect<Data = undefined>(
+  url: string | URL,
+  options: ClientOptions<Data> = {},
+): Promise<WebSocket<Data>> {
+  let target: URL;
+  try {
+    target = parseWebSocketUrl(url);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  const secure = target.protocol === 'wss:';
+  const port = target.port === '' ? (secure ? 443 : 80) : Number(target.port);
+  const hostname = target.hostname.startsWith('[') ? target.hostname.slice(1, -1) : target.hostname;
+  const deflateOptions =
+    options.perMessageDeflate === true
+      ? {}
+      : options.perMessageDeflate === false
+        ? undefined
+        : options.perMessageDeflate;
+  const deflateOffer = deflateOptions === undefined ? undefined : createOffer(deflateOptions);
+  const handshake = createClientHandshake({
+    host: target.host,
+    path: `${target.pathname}${target.search}`,
+    ...(deflateOffer === undefined ? {} : { extensions: [deflateOffer] }),
+    ...(options.protocols === undefined ? {} : { protocols: options.protocols }),
+    ...(options.headers === undefined ? {} : { headers: options.headers }),
+    ...(options.origin === undefined ? {} : { origin: options.origin }),
+  });
+
+  return new Promise((resolve, reject) => {
+    const socket: Socket = secure
+      ? connectTls({ servername: isIp(hostname) ? '' : hostname, ...options.tls, host: hostname, port })
+      : connectTcp({ host: hostname, port });
+    let settled = false;
+    let received: Buffer = Buffer.alloc(0);
+
+    const fail = (error: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      reject(error);
+    };
+    const timer = setTimeout(
+      () => fail(new ConnectError('WS_ERR_HANDSHAKE_TIMEOUT', 'the opening handshake timed out')),
+      options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT,
+    );
+    timer.unref();
+
+    const onData = (chunk: Buffer) => {
+      received = received.length === 0 ? chunk : Buffer.concat([received, chunk]);
+      let result: HandshakeResult;
+      let headLength: number;
+      let extensions: PerMessageDeflate[] = [];
+      let extensionsHeader = '';
+      try {
+        const head = parseResponseHead(received, { maxHeadSize: MAX_RESPONSE_HEAD });
+        if (head === null) return;
+        headLength = head.headLength;
+        result = validateServerResponse({ status: head.status, headers: head.headers }, handshake);
+        const accepted = result.extensions.find((extension) => extension.name === EXTENSION_NAME);
+        if (accepted !== undefined && deflateOffer !== undefined) {
+          // An answer with parameters we did not offer fails the connection (RFC 7692 §5).
+          extensions = [createDeflateExtension(acceptResponse(accepted, deflateOffer), 'client', deflateOptions)];
+          extensionsHeader = serializeExtensions(result.extensions);
+        }
+      } catch (error) {
+        fail(error instanceof Error ? error : new Error(String(error)));
+        return;
+      }
+      settled = true;
+      clearTimeout(timer);
+      socket.off('data', onData);
+      socket.off('error', fail);
+      socket.off('close', onEarlyClose);
+      socket.pause();
+      const ws = new WebSocket<Data>(
+        socket,
+        options,
+        {
+          role: 'client',
+          ...(options.maxMessageSize === undefined ? {} : { maxMessageSize: options.maxMessageSize }),
+          ...(options.closeTimeout === undefined ? {} : { closeTimeout: options.closeTimeout }),
+          ...(result.protocol === undefined ? {} : { protocol: result.protocol }),
+          ...(extensions.length === 0 ? {} : { extensions, extensionsHeader }),
+        },
+        options.data as Data,
+      );
+      ws.start(received.subarray(headLength));
+      resolve(ws);
+    };
+    const onEarlyClose = () =>
+      fail(new ConnectError('WS_ERR_CONNECTION_CLOSED', 'the server closed the connection during the handshake'));
+
+    socket.once(secure ? 'secureConnect' : 'connect', () => socket.write(handshake.requestHead()));
+    socket.on('data', onData);
+    socket.on('error', fail);
+    socket.on('close', onEarlyClose);
+  });
+}
+
+/** Accepts ws:, wss: (and http:, https: as their aliases, as browsers do); no fragments. */
+export function parseWebSocketUrl(url: string | URL): URL {
+  const parsed = new URL(url);
+  if (parsed.protocol === 'http:') parsed.protocol = 'ws:';
+  else if (parsed.protocol === 'https:') parsed.protocol = 'wss:';
+  if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') {
+    throw new SyntaxError(`a WebSocket URL must use ws: or wss:, not ${parsed.protocol}`);
+  }
+  if (parsed.hash !== '') throw new SyntaxError('a WebSocket URL cannot have a fragment');
+  return parsed;
+}
+
+function isIp(host: string): boolean {
+  return /^[\d.]+$/.test(host) || host.includes(':');
+}

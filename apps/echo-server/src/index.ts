@@ -1,0 +1,5 @@
+export { generateSelfSignedCert } from '@websock/testing';
+export type { EchoServerOptions, RunningEchoServer } from './echo.js';
+export { startEchoServer } from './echo.js';
+export type { FuzzingClientOptions } from './fuzzing-client.js';
+export { runFuzzingClient } from './fuzzing-client.js';

@@ -1,0 +1,81 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import { FrameReader, type InFrame } from '../../src/frame-reader.js';
+import { closePayload, encodeFrame, Op, type OutFrame } from '../../src/frame-writer.js';
+import { acceptKeyFor, findHeadEnd } from '../../src/handshake.js';
+
+/**
+ * A scriptable raw WebSocket server for testing the oracle itself: each test decides
+ * exactly how it misbehaves (no close code, no FIN, frames after close, masked frames,
+ * late UTF-8 failure...) and checks that the peer and the grader catch it.
+ */
+export interface RawConnection {
+  socket: Socket;
+  send(frame: OutFrame): void;
+  /** Server-side close frame, then (unless told not to) FIN. */
+  close(code?: number, options?: { fin?: boolean }): void;
+}
+
+export interface RawServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startRawServer(onFrame: (conn: RawConnection, frame: InFrame) => void): Promise<RawServer> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer({ allowHalfOpen: true }, (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+    // Once the peer half-closes after the server's FIN, finish tearing down.
+    socket.on('end', () => socket.end());
+    const conn: RawConnection = {
+      socket,
+      send: (frame) => {
+        if (!socket.writableEnded) socket.write(encodeFrame({ mask: false, ...frame }));
+      },
+      close: (code, options) => {
+        conn.send({ opcode: Op.Close, payload: closePayload(code) });
+        if (options?.fin !== false) socket.end();
+      },
+    };
+    const reader = new FrameReader();
+    let head: Buffer | null = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => {
+      if (head) {
+        head = Buffer.concat([head, chunk]);
+        const end = findHeadEnd(head);
+        if (end < 0) return;
+        const key = /sec-websocket-key:\s*(\S+)/i.exec(head.subarray(0, end).toString('latin1'))?.[1] ?? '';
+        socket.write(
+          `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptKeyFor(key)}\r\n\r\n`,
+        );
+        chunk = head.subarray(end);
+        head = null;
+      }
+      reader.push(chunk);
+      for (let f = reader.next(); f; f = reader.next()) onFrame(conn, f);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  return {
+    port: typeof address === 'object' && address ? address.port : 0,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** Echo data frames (unfragmented only) and answer a close with the same code, like a simple correct server. */
+export function echoing(conn: RawConnection, f: InFrame): boolean {
+  if (f.opcode === Op.Text || f.opcode === Op.Binary) {
+    conn.send({ opcode: f.opcode, payload: f.payload });
+    return true;
+  }
+  if (f.opcode === Op.Ping) {
+    conn.send({ opcode: Op.Pong, payload: f.payload });
+    return true;
+  }
+  return false;
+}

@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { buildCaseTable, type ConformanceCase } from '../../src/cases.js';
+import { loadReferenceCases } from '../../src/reference.js';
+import { type CaseReport, formatReport, type RunOptions, runCase } from '../../src/runner.js';
+import { type RunningTarget, startTarget, type TargetInfo, titled } from './target.js';
+
+export const CATEGORY_NAMES: Record<number, string> = {
+  1: 'Framing',
+  2: 'Pings/Pongs',
+  3: 'Reserved Bits',
+  4: 'Opcodes',
+  5: 'Fragmentation',
+  6: 'UTF-8 Handling',
+  7: 'Close Handling',
+  9: 'Limits/Performance',
+  10: 'Misc (auto-fragmentation)',
+};
+
+/** The whole table, derived from the reference JSON (throws loudly if it is missing). */
+export const ALL_CASES: ConformanceCase[] = buildCaseTable(loadReferenceCases());
+
+export const TRANSPORTS = [
+  { name: 'ws', tls: false },
+  { name: 'wss', tls: true },
+] as const;
+
+/**
+ * Registers one test per case and transport. Tests in a transport run concurrently
+ * (each on its own connection); a failure throws the full case report: case id,
+ * expected and observed events, close codes, who closed TCP, and the wire log.
+ */
+export function registerConformanceSuite(options: {
+  title: string;
+  info: TargetInfo;
+  categories: readonly number[];
+  run?: RunOptions;
+}): void {
+  const cases = ALL_CASES.filter((c) => options.categories.includes(c.category));
+  for (const transport of TRANSPORTS) {
+    describe.concurrent(titled(`${options.title} over ${transport.name}://`, options.info), () => {
+      let target: RunningTarget | undefined;
+      const reports: Array<{ c: ConformanceCase; report: CaseReport }> = [];
+      beforeAll(async () => {
+        target = await startTarget({ tls: transport.tls });
+      });
+      afterAll(async () => {
+        await target?.close();
+        summarize(`${options.title} over ${transport.name}:// (${options.info.label})`, reports);
+      });
+      for (const category of options.categories) {
+        describe(`${category} ${CATEGORY_NAMES[category] ?? ''}`, () => {
+          for (const c of cases.filter((x) => x.category === category)) {
+            const name = `${c.id} ${c.description.length > 90 ? `${c.description.slice(0, 87)}...` : c.description}`;
+            if (c.skip) {
+              it.skip(`${name} [skipped: ${c.skip}]`, () => {});
+              continue;
+            }
+            it(name, async () => {
+              if (!target) throw new Error('target server did not start');
+              const report = await runCase(c, target, options.run);
+              reports.push({ c, report });
+              if (verbose(c.id)) console.log(formatReport(c, report));
+              if (report.verdict.problems.length > 0) throw new Error(formatReport(c, report));
+            });
+          }
+        });
+      }
+    });
+  }
+}
+
+/** CONFORMANCE_VERBOSE=all or a comma-separated list of ids/prefixes ("6.4,7.9.1") prints passing reports too. */
+function verbose(id: string): boolean {
+  const v = process.env.CONFORMANCE_VERBOSE;
+  if (!v) return false;
+  return v === 'all' || v.split(',').some((p) => id === p || id.startsWith(`${p}.`));
+}
+
+function summarize(title: string, reports: Array<{ c: ConformanceCase; report: CaseReport }>): void {
+  if (process.env.CONFORMANCE_SUMMARY === '0' || reports.length === 0) return;
+  const failed = reports.filter((r) => r.report.verdict.problems.length > 0);
+  const officialFailed = reports.filter((r) => !r.report.verdict.officialPass);
+  const nonStrict = reports.filter((r) => r.report.verdict.behavior === 'NON-STRICT');
+  const ids = (xs: typeof reports) =>
+    xs
+      .map((r) => r.c.id)
+      .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))
+      .join(' ');
+  const lines = [
+    `[conformance] ${title}: ${reports.length} cases, ${reports.length - failed.length} strict pass, ${failed.length} strict fail`,
+    `  official grading: ${reports.length - officialFailed.length} pass, ${officialFailed.length} fail${nonStrict.length ? `, NON-STRICT: ${ids(nonStrict)}` : ''}`,
+  ];
+  if (failed.length) lines.push(`  strict failures: ${ids(failed)}`);
+  console.log(lines.join('\n'));
+}

@@ -1,0 +1,72 @@
+import { generateSelfSignedCert, startEchoServer } from '@websock/echo-server';
+import { type RunningEchoServer, startStandInEchoServer } from './standin-ws.js';
+
+/**
+ * The one place that decides which server the conformance and interop suites run
+ * against: the websock echo server. CONFORMANCE_TARGET=standin runs them against a
+ * `ws`-based stand-in instead (to check the grader itself against a server whose
+ * official results are known), and every suite title then says so.
+ */
+
+export interface TargetInfo {
+  standIn: boolean;
+  /** Short label for titles: "websock echo-server" or "stand-in: ws". */
+  label: string;
+}
+
+export interface RunningTarget {
+  info: TargetInfo;
+  tls: boolean;
+  host: string;
+  port: number;
+  path: string;
+  url: string;
+  /** PEM certificate of the TLS server, for clients that verify it. */
+  ca?: string;
+  close(): Promise<void>;
+}
+
+/** Room for category 9 and the 16 MiB interop messages. */
+export const TARGET_MAX_PAYLOAD = 64 * 1024 * 1024;
+
+const standIn = process.env.CONFORMANCE_TARGET === 'standin';
+const info: TargetInfo = standIn
+  ? { standIn: true, label: 'stand-in: ws' }
+  : { standIn: false, label: 'websock echo-server' };
+
+export async function targetInfo(): Promise<TargetInfo> {
+  return info;
+}
+
+/** "title (stand-in: ws)" or "title (websock echo-server)". */
+export function titled(title: string, target: TargetInfo): string {
+  return `${title} (${target.label})`;
+}
+
+let cert: Promise<{ cert: string; key: string }> | undefined;
+
+/** One certificate per test process: generating one costs tens of milliseconds. */
+export function tlsCert(): Promise<{ cert: string; key: string }> {
+  const pending = cert ?? generateSelfSignedCert();
+  cert = pending;
+  return pending;
+}
+
+export async function startTarget(options: { tls: boolean; maxPayload?: number }): Promise<RunningTarget> {
+  const tls = options.tls ? await tlsCert() : undefined;
+  const maxPayload = options.maxPayload ?? TARGET_MAX_PAYLOAD;
+  const server: RunningEchoServer = standIn
+    ? await startStandInEchoServer({ maxPayload, ...(tls ? { tls } : {}) })
+    : await startEchoServer({ host: '127.0.0.1', port: 0, maxPayload, ...(tls ? { tls } : {}) });
+  const url = new URL(server.url);
+  return {
+    info,
+    tls: options.tls,
+    host: server.host,
+    port: server.port,
+    path: `${url.pathname}${url.search}` || '/',
+    url: server.url,
+    ...(tls ? { ca: tls.cert } : {}),
+    close: () => server.close(),
+  };
+}

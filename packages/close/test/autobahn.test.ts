@@ -1,5 +1,5 @@
-import { encodeClosePayload, parseClosePayload } from '@websock/close';
 import { describe, expect, it } from 'vitest';
+import { encodeClosePayload, parseClosePayload } from '../src/index';
 import fixtures from './fixtures/autobahn-7.json';
 
 // Close-frame payloads of Autobahn|Testsuite category 7, rebuilt from the case

@@ -1,3 +1,4 @@
+import { describe, expect, it } from 'vitest';
 import {
   assertSendableCloseCode,
   CloseCode,
@@ -7,8 +8,7 @@ import {
   isLocalOnlyCloseCode,
   isValidReceivedCloseCode,
   isValidSendCloseCode,
-} from '@websock/close';
-import { describe, expect, it } from 'vitest';
+} from '../src/index';
 
 // Independent table, straight from RFC 6455 §7.4.1-7.4.2 and the IANA registry:
 // which codes may appear in a close frame on the wire.

@@ -1,3 +1,5 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
 import {
   CloseFrameError,
   encodeClosePayload,
@@ -5,9 +7,7 @@ import {
   InvalidCloseReasonError,
   isValidReceivedCloseCode,
   parseClosePayload,
-} from '@websock/close';
-import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+} from '../src/index';
 
 const bytes = (...values: number[]) => Uint8Array.from(values);
 const withCode = (code: number, reason: Uint8Array | string = '') => {

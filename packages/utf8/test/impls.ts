@@ -1,7 +1,8 @@
 // Both entries of the package, tested alike: the Node entry (the vitest alias of
-// '@websock/utf8' points at src/node.ts) and the portable one by relative path.
-import * as nodeEntry from '@websock/utf8';
+// '@websock/utf8' points at src/node.ts, imported here by path) and the portable one.
+
 import * as portableEntry from '../src/index';
+import * as nodeEntry from '../src/node';
 
 export interface Entry {
   isUtf8(bytes: Uint8Array): boolean;

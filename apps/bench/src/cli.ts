@@ -1,0 +1,94 @@
+// `node apps/bench/dist/cli.js [--duration 2s] [--rounds 3] [--servers a,b] [--workloads a,b] [--quick]`
+// Runs every server under every workload, then writes results/latest.md, results/latest.svg and
+// the raw per-round JSON under results/raw/.
+
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseCli, USAGE } from './lib/args.js';
+import { runBench } from './lib/driver.js';
+import { renderMarkdown, renderReadmeExcerpt } from './lib/report.js';
+import { renderSvg } from './lib/svg.js';
+
+const distDir = dirname(fileURLToPath(import.meta.url));
+const README_START = '<!-- latest:start -->';
+const README_END = '<!-- latest:end -->';
+
+/** Keeps the README's quoted table in step with results/latest.md (only between its markers). */
+function updateReadme(excerpt: string): boolean {
+  const readme = join(distDir, '..', 'README.md');
+  if (!existsSync(readme)) return false;
+  const text = readFileSync(readme, 'utf8');
+  const start = text.indexOf(README_START);
+  const end = text.indexOf(README_END);
+  if (start < 0 || end < start) return false;
+  writeFileSync(readme, `${text.slice(0, start + README_START.length)}\n${excerpt}\n${text.slice(end)}`);
+  return true;
+}
+
+async function main(): Promise<number> {
+  const options = parseCli(process.argv.slice(2));
+  if (options.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const outDir = resolve(options.outDir ?? join(distDir, '..', 'results'));
+  const started = Date.now();
+  const result = await runBench({
+    distDir,
+    durationMs: options.durationMs,
+    warmupMs: options.warmupMs,
+    rounds: options.rounds,
+    servers: options.servers,
+    workloads: options.workloads,
+    idleConnections: options.idleConnections,
+    pin: options.pin,
+    clients: options.clients,
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
+
+  const stamp = result.startedAt.replace(/[:.]/g, '-');
+  const rawDir = join(outDir, 'raw');
+  mkdirSync(rawDir, { recursive: true });
+  // Only a complete run (all servers, all default workloads, not --quick) speaks for results/latest.*
+  // and the README; partial runs keep their report next to their raw JSON.
+  const complete = !options.quick && options.servers.length === 0 && options.workloads.length === 0;
+  const tag = complete ? '' : '-partial';
+  const rawFile = join(rawDir, `${stamp}${tag}.json`);
+  writeFileSync(rawFile, `${JSON.stringify(result, null, 2)}\n`);
+  let markdown: string;
+  if (complete) {
+    markdown = renderMarkdown(result, 'latest.svg');
+    writeFileSync(join(outDir, 'latest.md'), markdown);
+    writeFileSync(join(outDir, 'latest.svg'), renderSvg(result));
+    if (options.outDir === undefined && updateReadme(renderReadmeExcerpt(result))) {
+      process.stderr.write('updated the latest table in README.md\n');
+    }
+  } else {
+    markdown = renderMarkdown(result, `${stamp}${tag}.svg`);
+    writeFileSync(join(rawDir, `${stamp}${tag}.md`), markdown);
+    writeFileSync(join(rawDir, `${stamp}${tag}.svg`), renderSvg(result));
+  }
+  process.stdout.write(`${markdown}\n`);
+  const where = relative(process.cwd(), outDir) || '.';
+  process.stderr.write(
+    `done in ${((Date.now() - started) / 1000).toFixed(0)} s; ` +
+      `${complete ? `wrote ${where}/latest.md, ${where}/latest.svg; ` : ''}raw: ${relative(process.cwd(), rawFile)}\n`,
+  );
+  return result.measurements.some((m) => m.ok) ? 0 : 1;
+}
+
+// Children are stopped by PID from the driver's exit hook; make signals take that path too.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => process.exit(130));
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

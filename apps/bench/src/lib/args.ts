@@ -1,0 +1,129 @@
+import { DEFAULT_IDLE_CONNECTIONS } from './workloads.js';
+
+export interface CliOptions {
+  durationMs: number;
+  warmupMs: number;
+  rounds: number;
+  servers: string[];
+  workloads: string[];
+  idleConnections: number;
+  pin: boolean;
+  clients: number | undefined;
+  quick: boolean;
+  outDir: string | undefined;
+  help: boolean;
+}
+
+export const USAGE = `Usage: node apps/bench/dist/cli.js [options]
+
+  --duration <t>          measured time per server and workload (default 2s; "500ms", "1.5s", "2")
+  --warmup <t>            warm-up before each measurement (default 300ms)
+  --rounds <n>            rounds; servers alternate within each, medians reported (default 3)
+  --servers <a,b>         only these servers (websock, ws, ws-addons, minimal-ws, raw-tcp)
+  --workloads <a,b>       only these workloads (64b-10x32, 64b-100x1, 16k-16x1, 1m-4x1, churn, idle;
+                          opt-in: deflate-16k)
+  --idle-connections <n>  connections held for the idle memory workload (default ${DEFAULT_IDLE_CONNECTIONS})
+  --clients <n>           load generator processes (default: cores - 1, at most 3)
+  --no-pin                do not pin server and load generators to CPUs with taskset
+  --quick                 smoke run: 300ms, 100ms warm-up, 1 round, 1000 idle connections
+
+  Only a complete run (no --quick, --servers or --workloads) writes results/latest.md,
+  results/latest.svg and the README's table; other runs write their report to results/raw/.
+  --out <dir>             results directory (default apps/bench/results)
+  --help`;
+
+/** "2s", "500ms", "1.5" (seconds) to milliseconds. */
+export function parseDuration(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(text.trim());
+  if (!match) throw new RangeError(`not a duration: "${text}" (try 2s or 500ms)`);
+  const value = Number(match[1]);
+  return match[2] === 'ms' ? value : value * 1000;
+}
+
+function positiveInteger(name: string, text: string | undefined): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} needs a positive integer, got "${text}"`);
+  return value;
+}
+
+const list = (text: string | undefined) =>
+  (text ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+
+export function parseCli(argv: readonly string[]): CliOptions {
+  const options: CliOptions = {
+    durationMs: 2000,
+    warmupMs: 300,
+    rounds: 3,
+    servers: [],
+    workloads: [],
+    idleConnections: DEFAULT_IDLE_CONNECTIONS,
+    pin: true,
+    clients: undefined,
+    quick: false,
+    outDir: undefined,
+    help: false,
+  };
+  const explicit = new Set<string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const [flag, inline] =
+      arg.startsWith('--') && arg.includes('=')
+        ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+        : [arg, undefined];
+    const value = () => {
+      const next = inline ?? argv[++i];
+      if (next === undefined) throw new RangeError(`${flag} needs a value`);
+      return next;
+    };
+    explicit.add(flag);
+    switch (flag) {
+      case '--duration':
+        options.durationMs = parseDuration(value());
+        break;
+      case '--warmup':
+        options.warmupMs = parseDuration(value());
+        break;
+      case '--rounds':
+        options.rounds = positiveInteger(flag, value());
+        break;
+      case '--servers':
+        options.servers = list(value());
+        break;
+      case '--workloads':
+        options.workloads = list(value());
+        break;
+      case '--idle-connections':
+        options.idleConnections = positiveInteger(flag, value());
+        break;
+      case '--clients':
+        options.clients = positiveInteger(flag, value());
+        break;
+      case '--no-pin':
+        options.pin = false;
+        break;
+      case '--quick':
+        options.quick = true;
+        break;
+      case '--out':
+        options.outDir = value();
+        break;
+      case '--help':
+      case '-h':
+        options.help = true;
+        break;
+      default:
+        throw new RangeError(`unknown option "${arg}"\n\n${USAGE}`);
+    }
+  }
+  if (options.quick) {
+    // Quick settles the defaults; flags given explicitly still win.
+    if (!explicit.has('--duration')) options.durationMs = 300;
+    if (!explicit.has('--warmup')) options.warmupMs = 100;
+    if (!explicit.has('--rounds')) options.rounds = 1;
+    if (!explicit.has('--idle-connections')) options.idleConnections = 1000;
+  }
+  return options;
+}

@@ -1,0 +1,89 @@
+// What each measurement does. Sizes are payload bytes of one message; `connections` is the total
+// over all load generator processes.
+
+export const WorkloadKind = { Echo: 'echo', Churn: 'churn', Idle: 'idle' } as const;
+export type WorkloadKind = (typeof WorkloadKind)[keyof typeof WorkloadKind];
+
+export interface WorkloadSpec {
+  id: string;
+  title: string;
+  kind: WorkloadKind;
+  /** Payload bytes per message. */
+  size: number;
+  /** Echo: connections driven at once. Churn: connection cycles in flight at once. Idle: connections held. */
+  connections: number;
+  /** Echo: messages outstanding per connection (pipelining depth). */
+  inflight: number;
+  /** Text frames by default: every server must then validate UTF-8, as a real one does. */
+  binary: boolean;
+  /**
+   * permessage-deflate: the client offers `permessage-deflate; client_no_context_takeover;
+   * server_no_context_takeover` and sends a pre-compressed frame (RSV1). Only servers that support it
+   * take part. This is the hook for the compression workload; see `deflate-16k` below.
+   */
+  deflate: boolean;
+  /** Latency is sampled on messages whose sequence number is a multiple of this (a power of two). */
+  sampleEvery: number;
+  /** Listed in `--workloads` but not run by default. */
+  optIn: boolean;
+}
+
+function echo(id: string, title: string, size: number, connections: number, inflight: number, sampleEvery: number) {
+  return {
+    id,
+    title,
+    kind: WorkloadKind.Echo,
+    size,
+    connections,
+    inflight,
+    binary: false,
+    deflate: false,
+    sampleEvery,
+    optIn: false,
+  } satisfies WorkloadSpec;
+}
+
+export const DEFAULT_IDLE_CONNECTIONS = 10_000;
+export const CHURN_CONCURRENCY = 16;
+
+export const WORKLOADS: readonly WorkloadSpec[] = [
+  echo('64b-10x32', '64 B, 10 conns x 32 in flight', 64, 10, 32, 16),
+  echo('64b-100x1', '64 B, 100 conns x 1 in flight', 64, 100, 1, 4),
+  echo('16k-16x1', '16 KiB, 16 conns x 1 in flight', 16 * 1024, 16, 1, 1),
+  echo('1m-4x1', '1 MiB, 4 conns x 1 in flight', 1024 * 1024, 4, 1, 1),
+  {
+    id: 'churn',
+    title: `churn: open, 64 B echo, close (${CHURN_CONCURRENCY} at once)`,
+    kind: WorkloadKind.Churn,
+    size: 64,
+    connections: CHURN_CONCURRENCY,
+    inflight: 1,
+    binary: false,
+    deflate: false,
+    sampleEvery: 1,
+    optIn: false,
+  },
+  {
+    id: 'idle',
+    title: 'idle memory per connection',
+    kind: WorkloadKind.Idle,
+    size: 0,
+    connections: DEFAULT_IDLE_CONNECTIONS,
+    inflight: 0,
+    binary: false,
+    deflate: false,
+    sampleEvery: 1,
+    optIn: false,
+  },
+  // The compression workload. The load generator already offers the extension and sends a
+  // pre-compressed frame; enable it by default (optIn: false) once websock's permessage-deflate lands.
+  {
+    ...echo('deflate-16k', '16 KiB permessage-deflate, 16 conns x 1 in flight', 16 * 1024, 16, 1, 1),
+    deflate: true,
+    optIn: true,
+  },
+];
+
+export function findWorkload(id: string): WorkloadSpec | undefined {
+  return WORKLOADS.find((workload) => workload.id === id);
+}

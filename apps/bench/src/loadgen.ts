@@ -1,0 +1,447 @@
+// Load generator process. The driver starts one or more of these (pinned away from the server's
+// core) and steers them over IPC: setup (open connections), go, mark, mark, stop.
+// Hot path per data event: count complete frames, write a prefix of a pre-built burst of masked
+// frames. No per-message allocation, masking or parsing library.
+
+import { connect, type Socket } from 'node:net';
+import { constants, deflateRawSync } from 'node:zlib';
+import type { LoadMark, LoadReply, LoadRequest } from './lib/ipc.js';
+import {
+  asciiPayload,
+  clientFrame,
+  closePayload,
+  FrameCounter,
+  OP_BINARY,
+  OP_CLOSE,
+  OP_TEXT,
+  repeatFrame,
+  upgradeRequest,
+} from './lib/wire.js';
+import { WorkloadKind, type WorkloadSpec } from './lib/workloads.js';
+
+const HOST = '127.0.0.1';
+const CONNECT_TIMEOUT_MS = 10_000;
+const CYCLE_TIMEOUT_MS = 5_000;
+const OPEN_CONCURRENCY = 128;
+const SAMPLE_CAP = 50_000;
+/** Nothing runs longer than this after `go`, whatever the driver does. */
+const MAX_RUN_MS = 10 * 60_000;
+const DEFLATE_OFFER = 'permessage-deflate; client_no_context_takeover; server_no_context_takeover';
+
+interface Run {
+  spec: WorkloadSpec;
+  port: number;
+  tcp: boolean;
+  connections: number;
+  request: Buffer;
+  /** One client frame (or raw payload for TCP) and `inflight` copies of it back to back. */
+  frame: Buffer;
+  burst: Buffer;
+  closeFrame: Buffer;
+  sockets: Set<Socket>;
+  echoes: EchoConnection[];
+  churnLoops: Promise<void>[];
+  running: boolean;
+  recording: boolean;
+  messages: number;
+  errors: number;
+  firstError: string | undefined;
+  samples: Float64Array;
+  seen: number;
+  safety: NodeJS.Timeout | undefined;
+}
+
+let run: Run | undefined;
+
+/**
+ * Every read of every connection lands in this one buffer (net's `onread` option): a read is handled
+ * synchronously before the next can happen, so nothing is allocated per read and no stream
+ * machinery runs. Handlers must copy whatever they keep.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(256 * 1024);
+
+interface Connection {
+  socket: Socket;
+  /** Replaced as the connection moves from handshake to echo. */
+  onRead: (chunk: Buffer) => void;
+}
+
+function dial(current: Run): Connection {
+  const connection: Connection = {
+    socket: undefined as unknown as Socket,
+    onRead: () => {},
+  };
+  connection.socket = connect({
+    host: HOST,
+    port: current.port,
+    noDelay: true,
+    onread: {
+      buffer: READ_BUFFER,
+      callback: (length) => {
+        connection.onRead(READ_BUFFER.subarray(0, length));
+        return true;
+      },
+    },
+  });
+  current.sockets.add(connection.socket);
+  return connection;
+}
+
+function fail(current: Run, error: unknown): void {
+  current.errors++;
+  current.firstError ??= error instanceof Error ? error.message : String(error);
+}
+
+function sample(current: Run, ms: number): void {
+  const seen = current.seen++;
+  if (seen < SAMPLE_CAP) current.samples[seen] = ms;
+  else {
+    // Reservoir sampling keeps a uniform subset however long the run.
+    const slot = Math.floor(Math.random() * (seen + 1));
+    if (slot < SAMPLE_CAP) current.samples[slot] = ms;
+  }
+}
+
+function buildRun(spec: WorkloadSpec, port: number, connections: number, tcp: boolean): Run {
+  const payload = asciiPayload(spec.size);
+  let frame: Buffer;
+  if (tcp) frame = payload;
+  else if (spec.deflate) {
+    // Without context takeover every message compresses alone, so one compressed frame serves them all.
+    const compressed = deflateRawSync(payload, { finishFlush: constants.Z_SYNC_FLUSH });
+    frame = clientFrame(spec.binary ? OP_BINARY : OP_TEXT, compressed.subarray(0, compressed.length - 4), true);
+  } else frame = clientFrame(spec.binary ? OP_BINARY : OP_TEXT, payload);
+  return {
+    spec,
+    port,
+    tcp,
+    connections,
+    request: upgradeRequest(port, spec.deflate ? DEFLATE_OFFER : undefined),
+    frame,
+    burst: repeatFrame(frame, Math.max(1, spec.inflight)),
+    closeFrame: clientFrame(OP_CLOSE, closePayload(1000)),
+    sockets: new Set(),
+    echoes: [],
+    churnLoops: [],
+    running: false,
+    recording: false,
+    messages: 0,
+    errors: 0,
+    firstError: undefined,
+    samples: new Float64Array(SAMPLE_CAP),
+    seen: 0,
+    safety: undefined,
+  };
+}
+
+/** Opens a TCP connection and, for WebSocket servers, completes the upgrade. Resolves with bytes that followed the head. */
+function open(current: Run): Promise<{ connection: Connection; rest: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const connection = dial(current);
+    const { socket } = connection;
+    let head: Buffer = Buffer.alloc(0);
+    const timer = setTimeout(() => done(new Error('connect/upgrade timed out')), CONNECT_TIMEOUT_MS);
+    const done = (error: Error | null, rest?: Buffer) => {
+      clearTimeout(timer);
+      connection.onRead = () => {};
+      socket.removeListener('error', done);
+      socket.removeListener('close', onClose);
+      if (error) {
+        socket.destroy();
+        current.sockets.delete(socket);
+        reject(error);
+      } else resolve({ connection, rest: rest ?? Buffer.alloc(0) });
+    };
+    const onClose = () => done(new Error('closed during the opening handshake'));
+    const onData = (chunk: Buffer) => {
+      head = Buffer.concat([head, chunk]);
+      const end = head.indexOf('\r\n\r\n', 0, 'latin1');
+      if (end < 0) {
+        if (head.length > 16 * 1024) done(new Error('response head too large'));
+        return;
+      }
+      const text = head.toString('latin1', 0, end);
+      const status = text.slice(0, text.indexOf('\r\n'));
+      if (!/^HTTP\/1\.1 101\b/.test(status)) done(new Error(`upgrade refused: ${status}`));
+      else if (current.spec.deflate && !/\r\nsec-websocket-extensions:[^\r]*permessage-deflate/i.test(text)) {
+        done(new Error('the server did not accept permessage-deflate'));
+      } else done(null, head.subarray(end + 4));
+    };
+    socket.on('error', done);
+    socket.on('close', onClose);
+    socket.once('connect', () => {
+      if (current.tcp) done(null);
+      else {
+        connection.onRead = onData;
+        socket.write(current.request);
+      }
+    });
+  });
+}
+
+class EchoConnection {
+  private sent = 0;
+  private received = 0;
+  private rawBytes = 0;
+  private readonly counter: FrameCounter;
+  private readonly times: Float64Array;
+  private readonly frameLength: number;
+  private readonly inflight: number;
+  private readonly sampleMask: number;
+
+  private readonly socket: Socket;
+
+  constructor(
+    private readonly current: Run,
+    connection: Connection,
+    rest: Buffer,
+  ) {
+    const socket = connection.socket;
+    this.socket = socket;
+    const { spec } = current;
+    this.counter = new FrameCounter(spec.binary ? OP_BINARY : OP_TEXT);
+    this.inflight = spec.inflight;
+    this.times = new Float64Array(spec.inflight);
+    this.frameLength = current.frame.length;
+    this.sampleMask = spec.sampleEvery - 1;
+    connection.onRead = (chunk) => this.onData(chunk);
+    socket.on('error', (error) => fail(current, error));
+    socket.on('close', () => {
+      current.sockets.delete(socket);
+      if (current.running) fail(current, new Error('server closed a connection during the run'));
+    });
+    if (rest.length > 0) this.onData(rest);
+  }
+
+  start(): void {
+    this.send(this.inflight, performance.now());
+  }
+
+  private send(count: number, now: number): void {
+    const { times, inflight } = this;
+    for (let s = this.sent, end = s + count; s < end; s++) times[s % inflight] = now;
+    this.sent += count;
+    this.socket.write(
+      count === inflight ? this.current.burst : this.current.burst.subarray(0, count * this.frameLength),
+    );
+  }
+
+  private onData(chunk: Buffer): void {
+    const current = this.current;
+    let count: number;
+    if (current.tcp) {
+      this.rawBytes += chunk.length;
+      count = Math.floor(this.rawBytes / current.spec.size) - this.received;
+    } else {
+      count = this.counter.feed(chunk);
+      if (this.counter.unexpected > 0 || this.counter.closeFrames > 0) {
+        fail(current, new Error('unexpected frame from server (close or wrong opcode)'));
+        this.counter.unexpected = 0;
+        this.counter.closeFrames = 0;
+      }
+    }
+    if (count <= 0) return;
+    const now = performance.now();
+    if (current.recording) {
+      const { times, inflight, sampleMask } = this;
+      for (let r = this.received, end = r + count; r < end; r++) {
+        if ((r & sampleMask) === 0) sample(current, now - times[r % inflight]!);
+      }
+    }
+    this.received += count;
+    current.messages += count;
+    if (current.running) this.send(count, now);
+  }
+}
+
+/** One churn cycle: connect, upgrade, one message, close handshake, wait for the server to close TCP. */
+function churnOnce(current: Run): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const connection = dial(current);
+    const { socket } = connection;
+    const counter = new FrameCounter(current.spec.binary ? OP_BINARY : OP_TEXT);
+    let phase: 'connect' | 'head' | 'echo' | 'closing' | 'done' = 'connect';
+    let head: Buffer | undefined;
+    let rawBytes = 0;
+    const timer = setTimeout(() => finish(new Error(`churn cycle timed out in phase ${phase}`)), CYCLE_TIMEOUT_MS);
+    const finish = (error: Error | null) => {
+      clearTimeout(timer);
+      current.sockets.delete(socket);
+      socket.destroy();
+      if (error) reject(error);
+      else resolve();
+    };
+    const afterEcho = () => {
+      phase = 'closing';
+      if (current.tcp) socket.end();
+      else socket.write(current.closeFrame);
+    };
+    const onFrames = (chunk: Buffer) => {
+      const messages = counter.feed(chunk);
+      if (phase === 'echo' && messages > 0) afterEcho();
+      if (counter.unexpected > 0) finish(new Error('unexpected frame from server'));
+    };
+    socket.on('connect', () => {
+      phase = current.tcp ? 'echo' : 'head';
+      socket.write(current.tcp ? current.frame : current.request);
+    });
+    connection.onRead = (chunk: Buffer) => {
+      if (current.tcp) {
+        rawBytes += chunk.length;
+        if (phase === 'echo' && rawBytes >= current.spec.size) afterEcho();
+        return;
+      }
+      if (phase === 'head') {
+        head = head === undefined ? Buffer.from(chunk) : Buffer.concat([head, chunk]);
+        const end = head.indexOf('\r\n\r\n', 0, 'latin1');
+        if (end < 0) return;
+        if (!head.subarray(0, 13).toString('latin1').startsWith('HTTP/1.1 101')) {
+          finish(new Error('upgrade refused'));
+          return;
+        }
+        phase = 'echo';
+        socket.write(current.frame);
+        const rest = head.subarray(end + 4);
+        if (rest.length > 0) onFrames(rest);
+        return;
+      }
+      onFrames(chunk);
+    };
+    socket.on('error', (error) => finish(error));
+    socket.on('close', () => {
+      // Clean only if the echo came back and, for WebSocket, the server answered our close frame.
+      if (phase === 'closing' && (current.tcp || counter.closeFrames > 0)) {
+        phase = 'done';
+        finish(null);
+      } else finish(new Error(`connection closed in phase ${phase}`));
+    });
+  });
+}
+
+async function churnLoop(current: Run): Promise<void> {
+  while (current.running) {
+    const started = performance.now();
+    try {
+      await churnOnce(current);
+      current.messages++;
+      if (current.recording) sample(current, performance.now() - started);
+    } catch (error) {
+      fail(current, error);
+      // A failing server must not turn this into a busy loop.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+}
+
+async function setup(request: Extract<LoadRequest, { type: 'setup' }>): Promise<LoadReply> {
+  const current = buildRun(request.spec, request.port, request.connections, request.tcp);
+  run = current;
+  if (current.spec.kind === WorkloadKind.Churn) return { id: request.id, type: 'ready', connections: 0, failed: 0 };
+
+  let next = 0;
+  let failed = 0;
+  let firstError: string | undefined;
+  const worker = async () => {
+    while (next < request.connections) {
+      next++;
+      try {
+        const { connection, rest } = await open(current);
+        if (current.spec.kind === WorkloadKind.Echo) current.echoes.push(new EchoConnection(current, connection, rest));
+        else {
+          const { socket } = connection;
+          socket.on('error', () => {});
+          socket.on('close', () => current.sockets.delete(socket));
+        }
+      } catch (error) {
+        failed++;
+        firstError ??= error instanceof Error ? error.message : String(error);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(OPEN_CONCURRENCY, request.connections) }, worker));
+  const reply: LoadReply = { id: request.id, type: 'ready', connections: request.connections - failed, failed };
+  if (firstError !== undefined) reply.firstError = firstError;
+  return reply;
+}
+
+function go(current: Run): void {
+  current.running = true;
+  current.safety = setTimeout(() => {
+    current.running = false;
+  }, MAX_RUN_MS);
+  if (current.spec.kind === WorkloadKind.Echo) for (const connection of current.echoes) connection.start();
+  else if (current.spec.kind === WorkloadKind.Churn) {
+    for (let i = 0; i < current.connections; i++) current.churnLoops.push(churnLoop(current));
+  }
+}
+
+async function stop(current: Run, id: number): Promise<LoadReply> {
+  current.running = false;
+  current.recording = false;
+  clearTimeout(current.safety);
+  // Churn cycles in progress finish (each is bounded by its own timeout); give them a moment, then cut.
+  const settled = Promise.allSettled(current.churnLoops);
+  await Promise.race([settled, new Promise((resolve) => setTimeout(resolve, 1_000))]);
+  for (const socket of current.sockets) socket.destroy();
+  current.sockets.clear();
+  run = undefined;
+  const count = Math.min(current.seen, SAMPLE_CAP);
+  const reply: LoadReply = {
+    id,
+    type: 'stopped',
+    latencies: Array.from(current.samples.subarray(0, count)),
+    samples: current.seen,
+    errors: current.errors,
+  };
+  if (current.firstError !== undefined) reply.firstError = current.firstError;
+  return reply;
+}
+
+function cpuNow(): number {
+  const usage = process.cpuUsage();
+  return usage.user + usage.system;
+}
+
+async function handle(request: LoadRequest): Promise<LoadReply> {
+  if (request.type === 'setup') {
+    if (run) await stop(run, request.id);
+    return setup(request);
+  }
+  const current = run;
+  if (!current) throw new Error(`no workload set up for ${request.type}`);
+  switch (request.type) {
+    case 'go':
+      go(current);
+      return { id: request.id, type: 'ok' };
+    case 'mark': {
+      const mark: LoadMark = {
+        time: performance.now(),
+        messages: current.messages,
+        bytes: current.messages * current.spec.size,
+        errors: current.errors,
+        cpu: cpuNow(),
+      };
+      current.recording = request.record;
+      return { id: request.id, type: 'mark', mark };
+    }
+    case 'stop':
+      return stop(current, request.id);
+  }
+}
+
+if (!process.send) {
+  process.stderr.write('loadgen: run me from the bench driver (needs an IPC channel)\n');
+  process.exit(2);
+}
+process.on('message', (request: LoadRequest) => {
+  handle(request).then(
+    (reply) => process.send?.(reply),
+    (error: unknown) =>
+      process.send?.({
+        id: request.id,
+        type: 'error',
+        message: error instanceof Error ? error.message : String(error),
+      }),
+  );
+});
+process.on('disconnect', () => process.exit(0));

@@ -65,6 +65,12 @@ function checkAllowedRsv(value: number): number {
   return value;
 }
 
+/** Where the current frame's mask key is kept, after the 14 bytes a gathered header can take. */
+const MASK_OFFSET = 14;
+
+/** The empty payload of parsers with the default allocator, shared by all of them. */
+const EMPTY = new Uint8Array(0);
+
 /** Header length implied by the second header byte: 2 + extended length + mask key. */
 function headerLengthOf(b1: number): number {
   const len7 = b1 & 0x7f;
@@ -90,7 +96,7 @@ export class FrameParser {
   #allowedRsv: number;
   readonly #expectMasked: boolean;
   readonly #allocate: (length: number) => Uint8Array;
-  /** The payload of every empty frame: a zero-length buffer cannot be modified, so one is shared. */
+  /** The payload of every empty frame (zero-length buffers cannot be modified, so one is shared). */
   readonly #empty: Uint8Array;
 
   // Pending input: the chunk being read (never exhausted while set) and the ones after it.
@@ -100,8 +106,9 @@ export class FrameParser {
   #queueHead = 0;
   #queued = 0;
 
-  // A header split across chunks is gathered here.
-  readonly #hdr = new Uint8Array(14);
+  // A header split across chunks is gathered in the first 14 bytes of one small buffer,
+  // the current frame's mask key kept in its last 4: one allocation per connection, not two.
+  readonly #hdr = new Uint8Array(18);
   #hdrLen = 0;
   #hdrNeed = 2;
 
@@ -112,7 +119,6 @@ export class FrameParser {
   #opcode = 0;
   #masked = false;
   #length = 0;
-  readonly #mask = new Uint8Array(4);
   #payload: Uint8Array | null = null;
   #received = 0;
 
@@ -129,7 +135,7 @@ export class FrameParser {
     const allocate = options.allocate ?? defaultAllocate;
     if (typeof allocate !== 'function') throw new TypeError('options.allocate must be a function');
     this.#allocate = allocate;
-    this.#empty = this.#alloc(0);
+    this.#empty = allocate === defaultAllocate ? EMPTY : this.#alloc(0);
   }
 
   #alloc(length: number): Uint8Array {
@@ -230,7 +236,7 @@ export class FrameParser {
           const start = off + headerLength;
           const end = start + length;
           const payload = length === 0 ? this.#empty : chunk.subarray(start, end);
-          if (this.#masked && length !== 0) xorMask(payload, 0, payload, 0, length, this.#mask, 0, 0);
+          if (this.#masked && length !== 0) xorMask(payload, 0, payload, 0, length, this.#hdr, MASK_OFFSET, 0);
           this.#consume(chunk, end, headerLength + length);
           return { fin: this.#fin, rsv: this.#rsv, opcode: this.#opcode, masked: this.#masked, payload };
         }
@@ -332,11 +338,11 @@ export class FrameParser {
     this.#length = length;
     if ((b1 & 0x80) !== 0) {
       this.#masked = true;
-      const mask = this.#mask;
-      mask[0] = bytes[p]!;
-      mask[1] = bytes[p + 1]!;
-      mask[2] = bytes[p + 2]!;
-      mask[3] = bytes[p + 3]!;
+      const hdr = this.#hdr;
+      hdr[MASK_OFFSET] = bytes[p]!;
+      hdr[MASK_OFFSET + 1] = bytes[p + 1]!;
+      hdr[MASK_OFFSET + 2] = bytes[p + 2]!;
+      hdr[MASK_OFFSET + 3] = bytes[p + 3]!;
     } else {
       this.#masked = false;
     }
@@ -434,7 +440,7 @@ export class FrameParser {
           // The header ended a chunk but the whole payload is in the next: still no copy.
           const end = off + length;
           const view = chunk.subarray(off, end);
-          if (this.#masked) xorMask(view, 0, view, 0, length, this.#mask, 0, 0);
+          if (this.#masked) xorMask(view, 0, view, 0, length, this.#hdr, MASK_OFFSET, 0);
           this.#consume(chunk, end, length);
           return this.#finish(view);
         }
@@ -442,7 +448,7 @@ export class FrameParser {
         this.#payload = payload;
       }
       const n = Math.min(available, remaining);
-      if (this.#masked) xorMask(chunk, off, payload, received, n, this.#mask, 0, received);
+      if (this.#masked) xorMask(chunk, off, payload, received, n, this.#hdr, MASK_OFFSET, received);
       else payload.set(off === 0 && n === chunk.length ? chunk : chunk.subarray(off, off + n), received);
       // Count the bytes as received before releasing them from the queue: bufferedAmount stays exact.
       this.#received = received + n;

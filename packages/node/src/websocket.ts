@@ -118,12 +118,15 @@ export class WebSocket<Data = undefined> {
     socket.setNoDelay(true);
     // Node's socket timeout restarts on any read or write: exactly "no traffic for N ms".
     socket.setTimeout(this.idleTimeout);
-    if (this.idleTimeout > 0) socket.on('timeout', () => this.onIdle());
-    socket.on('data', (chunk: Buffer) => this.receive(chunk));
-    socket.on('end', () => this.onEnd());
-    socket.on('close', () => this.onTransportClosed());
+    // Listeners are shared functions that find the connection on the socket: no
+    // closures per connection (they cost memory on every idle connection).
+    (socket as SocketWithWebSocket)[kWebSocket] = this as WebSocket<unknown>;
+    if (this.idleTimeout > 0) socket.on('timeout', onSocketTimeout);
+    socket.on('data', onSocketData);
+    socket.on('end', onSocketEnd);
+    socket.on('close', onSocketClose);
     socket.on('error', noop); // the 'close' that follows reports it (as 1006 when no close frame came)
-    socket.on('drain', () => this.handlers.drain?.(this));
+    if (this.handlers.drain !== undefined) socket.on('drain', onSocketDrain);
     this.connection.open();
     this.handlers.open?.(this);
     if (head !== undefined && head.length > 0) {
@@ -220,7 +223,8 @@ export class WebSocket<Data = undefined> {
     }
   }
 
-  private receive(chunk: Uint8Array): void {
+  /** @internal */
+  receive(chunk: Uint8Array): void {
     this.heardFrom = true;
     // Everything the core writes in reply to this chunk (echoes, pongs, a close) is
     // batched, and leaves in one write (small frames) or one writev (corked).
@@ -233,6 +237,11 @@ export class WebSocket<Data = undefined> {
       endBatch();
       socket.uncork();
     }
+  }
+
+  /** @internal */
+  drain(): void {
+    this.handlers.drain?.(this);
   }
 
   /** @internal Called by the core: write one frame. */
@@ -280,17 +289,20 @@ export class WebSocket<Data = undefined> {
     this.closeTimer.unref?.();
   }
 
-  private onIdle(): void {
+  /** @internal */
+  onIdle(): void {
     if (this.connection.state === 'open') this.close(1001, 'idle timeout');
     else this.socket.destroy();
   }
 
-  private onEnd(): void {
+  /** @internal */
+  onEnd(): void {
     // The peer will send nothing more: finish our side too.
     if (!this.socket.writableEnded) this.socket.end();
   }
 
-  private onTransportClosed(): void {
+  /** @internal */
+  onTransportClosed(): void {
     if (this.closeTimer !== undefined) clearTimeout(this.closeTimer);
     if (this.result !== null) return;
     const result = this.connection.receiveEof();
@@ -340,6 +352,29 @@ class CoreEvents<Data> implements ConnectionHandler {
 }
 
 function noop(): void {}
+
+const kWebSocket = Symbol('websock.connection');
+type SocketWithWebSocket = Socket & { [kWebSocket]: WebSocket<unknown> };
+
+function onSocketData(this: SocketWithWebSocket, chunk: Buffer): void {
+  this[kWebSocket].receive(chunk);
+}
+
+function onSocketEnd(this: SocketWithWebSocket): void {
+  this[kWebSocket].onEnd();
+}
+
+function onSocketClose(this: SocketWithWebSocket): void {
+  this[kWebSocket].onTransportClosed();
+}
+
+function onSocketTimeout(this: SocketWithWebSocket): void {
+  this[kWebSocket].onIdle();
+}
+
+function onSocketDrain(this: SocketWithWebSocket): void {
+  this[kWebSocket].drain();
+}
 
 function toBuffer(data: Uint8Array): Buffer {
   return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);

@@ -1,11 +1,26 @@
-import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import type { Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
+import type { Socket } from 'node:net';
 import type { SecureContextOptions, TlsOptions } from 'node:tls';
 import type { WebSocketHandlers } from '@websock/node';
 import type { PerMessageDeflateOptions } from '@websock/permessage-deflate';
 
-/** What the `upgrade` hook sees of the request. */
-export type UpgradeRequest = IncomingMessage;
+/**
+ * What the `upgrade` hook sees of the request: node:http's `IncomingMessage` fits (an
+ * attached server passes it), and a standalone server, which reads request heads itself,
+ * passes an object of this shape.
+ */
+export interface UpgradeRequest {
+  readonly method?: string | undefined;
+  /** The request target, e.g. `/chat?room=1`. */
+  readonly url?: string | undefined;
+  readonly httpVersion: string;
+  /** Lower-cased names; repeated fields joined with ', ' as node:http does (`set-cookie` an array). */
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** `[name, value, ...]` as received. */
+  readonly rawHeaders: readonly string[];
+  readonly socket: Socket;
+}
 
 /** Chooses a subprotocol among the client's offers (in the client's order); undefined for none. */
 export type ProtocolSelector = (offered: readonly string[], request: UpgradeRequest) => string | undefined;
@@ -30,15 +45,16 @@ export interface ServerOptions<Data> extends WebSocketHandlers<Data> {
   /** How long to wait for the peer's half of the closing handshake, in ms. Default 5000. */
   readonly closeTimeout?: number;
   /**
-   * How long the opening handshake may take, in ms: receiving the request head (a client
-   * that trickles its headers is answered 408 and dropped) and, separately, the `upgrade`
-   * hook (answered 503 when it takes longer). Default 10000.
+   * How long the opening handshake may take, in ms: the TLS handshake and receiving the
+   * request head (a client that trickles its headers is answered 408 and dropped;
+   * standalone servers) and, separately, the `upgrade` hook (503 when it takes longer).
+   * Default 10000.
    */
   readonly handshakeTimeout?: number;
   /**
    * Largest request head (request line and headers) in bytes; larger ones are answered
-   * 431 by Node's HTTP parser. Default 8 KiB (browsers send well under 2 KiB).
-   * Standalone servers only: an attached server keeps its own setting.
+   * 431. Default 8 KiB (browsers send well under 2 KiB). Standalone servers only: an
+   * attached server keeps its own node:http setting.
    */
   readonly maxHeaderSize?: number;
   /** Most request headers accepted; more are answered 431. Default 100. */

@@ -1,6 +1,5 @@
-import { createServer as createHttpServer, type Server as HttpServer, type IncomingMessage } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import {
   buildAcceptResponse,
@@ -17,7 +16,8 @@ import {
   negotiatePerMessageDeflate,
   type PerMessageDeflateOptions,
 } from '@websock/permessage-deflate';
-import type { ServerOptions } from './options.js';
+import type { ServerOptions, UpgradeRequest } from './options.js';
+import { createRawListener } from './raw-listener.js';
 
 const DEFAULT_HANDSHAKE_TIMEOUT = 10_000;
 const DEFAULT_CLOSE_TIMEOUT = 5_000;
@@ -44,8 +44,12 @@ export class WebSocketServer<Data = undefined> {
   private readonly options: ServerOptions<Data>;
   private readonly handlers: WebSocketHandlers<Data>;
   private readonly connectionOptions: WebSocketOptions;
+  /** The attached http/https server, when there is one. */
   private readonly httpServer: HttpServer | undefined;
-  private readonly ownsHttpServer: boolean;
+  /** The standalone listener: TCP or TLS, reading request heads itself (see raw-listener.ts). */
+  private readonly listener: NetServer | undefined;
+  /** Standalone connections whose request head has not fully arrived yet. */
+  private readonly readingHeads: ReadonlySet<Socket> = new Set();
   private readonly onUpgradeEvent = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (!this.matchesPath(req) && this.httpServer !== undefined && this.httpServer.listenerCount('upgrade') > 1) {
       return; // another upgrade listener on the shared server owns this path
@@ -56,6 +60,7 @@ export class WebSocketServer<Data = undefined> {
   private pendingHandshakes = 0;
   private keepalive: NodeJS.Timeout | undefined;
   private readonly handshakeTimeout: number;
+  private readonly maxHeaders: number;
   private readonly deflateOptions: PerMessageDeflateOptions | undefined;
 
   constructor(options: ServerOptions<Data>) {
@@ -63,6 +68,7 @@ export class WebSocketServer<Data = undefined> {
     this.clients = this.connections;
     this.handlers = this.createHandlers(options);
     this.handshakeTimeout = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
+    this.maxHeaders = options.maxHeaders ?? DEFAULT_MAX_HEADERS;
     const deflate = options.perMessageDeflate;
     this.deflateOptions = deflate === true ? {} : deflate === false ? undefined : deflate;
     this.connectionOptions = {
@@ -74,33 +80,31 @@ export class WebSocketServer<Data = undefined> {
     };
     if (options.server !== undefined) {
       this.httpServer = options.server;
-      this.ownsHttpServer = false;
+      this.httpServer.on('upgrade', this.onUpgradeEvent);
     } else {
-      const httpOptions = {
+      const { server, pending } = createRawListener({
+        tls: options.tls,
         maxHeaderSize: options.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE,
-        // A client that trickles its request head (slowloris) is answered 408 and dropped.
-        headersTimeout: this.handshakeTimeout,
-        requestTimeout: this.handshakeTimeout,
-        connectionsCheckingInterval: Math.min(1000, Math.max(50, this.handshakeTimeout / 4)),
-      };
-      this.httpServer =
-        options.tls === undefined
-          ? createHttpServer(httpOptions)
-          : createHttpsServer({ ...options.tls, ...httpOptions });
-      // One more than the limit, so that going over it is seen (Node drops the rest silently).
-      this.httpServer.maxHeadersCount = (options.maxHeaders ?? DEFAULT_MAX_HEADERS) + 1;
-      this.ownsHttpServer = true;
-      this.httpServer.on('request', (_req, res) => {
-        const body = 'This is a WebSocket endpoint: send an upgrade request.\n';
-        res.writeHead(426, {
-          'Content-Type': 'text/plain',
-          Upgrade: 'websocket',
-          'Content-Length': Buffer.byteLength(body),
-        });
-        res.end(body);
+        maxHeaders: this.maxHeaders,
+        handshakeTimeout: this.handshakeTimeout,
+        onRequest: (request, socket, rest) => {
+          if (request.headers.upgrade === undefined) {
+            // A plain HTTP request to a WebSocket endpoint.
+            reject(
+              socket,
+              new HandshakeRejection(426, 'This is a WebSocket endpoint: send an upgrade request.', {
+                headers: { Upgrade: 'websocket' },
+              }),
+            );
+            return;
+          }
+          this.handleUpgrade(request, socket, rest);
+        },
+        onRejected: reject,
       });
+      this.listener = server;
+      this.readingHeads = pending;
     }
-    this.httpServer.on('upgrade', this.onUpgradeEvent);
     const pingInterval = options.pingInterval ?? 0;
     if (pingInterval > 0) {
       // One timer for all connections, not one per connection.
@@ -113,8 +117,8 @@ export class WebSocketServer<Data = undefined> {
 
   /** Starts listening (standalone servers only). Resolves with the bound address. */
   listen(): Promise<ListenAddress> {
-    const server = this.httpServer;
-    if (!this.ownsHttpServer || server === undefined) {
+    const server = this.listener;
+    if (server === undefined) {
       return Promise.reject(new TypeError('listen() is for standalone servers; the attached server listens itself'));
     }
     return new Promise((resolve, reject) => {
@@ -128,7 +132,7 @@ export class WebSocketServer<Data = undefined> {
 
   /** The bound address of a listening standalone or attached server. */
   address(): ListenAddress {
-    const address = this.httpServer?.address() as AddressInfo | null | undefined;
+    const address = (this.listener ?? this.httpServer)?.address() as AddressInfo | null | undefined;
     if (address == null || typeof address === 'string') throw new TypeError('the server is not listening');
     return { host: address.address, port: address.port };
   }
@@ -141,7 +145,7 @@ export class WebSocketServer<Data = undefined> {
    * Handles one upgrade request on a raw socket (for users routing upgrades themselves).
    * Always answers: 101 and a connection, or an HTTP error response.
    */
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  handleUpgrade(req: UpgradeRequest, socket: Duplex, head: Buffer): void {
     socket.on('error', noop);
     // Nothing listens for 'data' until the connection starts: hold the bytes in the socket.
     socket.pause();
@@ -153,7 +157,7 @@ export class WebSocketServer<Data = undefined> {
       reject(socket, new HandshakeRejection(404, 'No WebSocket endpoint at this path'));
       return;
     }
-    if (req.rawHeaders.length / 2 > (this.options.maxHeaders ?? DEFAULT_MAX_HEADERS)) {
+    if (req.rawHeaders.length / 2 > this.maxHeaders) {
       reject(socket, new HandshakeRejection(431, 'Too many request headers'));
       return;
     }
@@ -219,12 +223,13 @@ export class WebSocketServer<Data = undefined> {
 
   private async shutdown(code: number, reason: string): Promise<void> {
     clearInterval(this.keepalive);
-    const server = this.httpServer;
-    const listenerClosed =
-      this.ownsHttpServer && server?.listening
-        ? new Promise<void>((resolve) => server.close(() => resolve()))
-        : Promise.resolve();
-    if (this.ownsHttpServer) server?.closeIdleConnections();
+    const listener = this.listener;
+    const listenerClosed = listener?.listening
+      ? new Promise<void>((resolve) => listener.close(() => resolve()))
+      : Promise.resolve();
+    this.httpServer?.off('upgrade', this.onUpgradeEvent);
+    // Connections still sending their request head have nothing to lose.
+    for (const socket of this.readingHeads) socket.destroy();
     const pending = [...this.connections].map(
       (ws) => new Promise<void>((resolve) => ws.socket.once('close', () => resolve())),
     );
@@ -240,12 +245,10 @@ export class WebSocketServer<Data = undefined> {
     clearTimeout(timer);
     for (const ws of this.connections) ws.terminate();
     await Promise.all(pending);
-    if (this.ownsHttpServer) server?.closeAllConnections();
-    else server?.off('upgrade', this.onUpgradeEvent);
     await listenerClosed;
   }
 
-  private accept(req: IncomingMessage, socket: Socket, head: Buffer, info: UpgradeRequestInfo, data: Data): void {
+  private accept(req: UpgradeRequest, socket: Socket, head: Buffer, info: UpgradeRequestInfo, data: Data): void {
     const offeredProtocols = info.protocols;
     let protocol: string | undefined;
     let response: string;
@@ -275,14 +278,14 @@ export class WebSocketServer<Data = undefined> {
     ws.start(head);
   }
 
-  private chooseProtocol(offered: readonly string[], req: IncomingMessage): string | undefined {
+  private chooseProtocol(offered: readonly string[], req: UpgradeRequest): string | undefined {
     const supported = this.options.protocols;
     if (supported === undefined || offered.length === 0) return undefined;
     if (typeof supported === 'function') return supported(offered, req) ?? undefined;
     return selectProtocol(offered, supported) ?? undefined;
   }
 
-  private matchesPath(req: IncomingMessage): boolean {
+  private matchesPath(req: UpgradeRequest): boolean {
     const path = this.options.path;
     if (path === undefined) return true;
     const url = req.url ?? '/';

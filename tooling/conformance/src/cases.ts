@@ -1,3 +1,4 @@
+import { buildDeflateCase } from './deflate-cases.js';
 import {
   closePayload,
   concatBytes,
@@ -8,7 +9,7 @@ import {
   type OutFrame,
 } from './frame-writer.js';
 import type { ExpectedClose, ExpectedOutcomes } from './grading.js';
-import type { Peer } from './peer.js';
+import type { Peer, PeerExtension } from './peer.js';
 import { sleep } from './peer.js';
 import { categoryOf, compareIds, decodeExpected, type ReferenceCase } from './reference.js';
 
@@ -23,6 +24,8 @@ import { categoryOf, compareIds, decodeExpected, type ReferenceCase } from './re
 export interface CaseContext {
   /** Stands in for the official suite's 1 s pauses (fail-fast windows, 5.19). */
   gapMs: number;
+  /** The extension the connection negotiated (the case's own, see ConformanceCase.extension). */
+  extension?: PeerExtension;
 }
 
 export interface ConformanceCase {
@@ -44,6 +47,8 @@ export interface ConformanceCase {
   skip?: string;
   /** Anything a reader of the report should know about how the case was derived. */
   note?: string;
+  /** A fresh extension for each connection of this case (12.x/13.x: permessage-deflate with the case's offers). */
+  extension?: () => PeerExtension;
 }
 
 type Mode = 'one-chop' | 'frame-wise' | 'octet-wise';
@@ -434,8 +439,8 @@ function buildCategory10(ref: ReferenceCase): Built {
   };
 }
 
-/** Categories this suite plays; 12 and 13 (permessage-deflate) come with their own issue. */
-export const PLAYED_CATEGORIES = [1, 2, 3, 4, 5, 6, 7, 9, 10] as const;
+/** Categories this suite plays (12 and 13: permessage-deflate, see deflate-cases.ts). */
+export const PLAYED_CATEGORIES = [1, 2, 3, 4, 5, 6, 7, 9, 10, 12, 13] as const;
 
 export function buildCase(ref: ReferenceCase, all: Map<string, ReferenceCase>): ConformanceCase {
   const category = categoryOf(ref.id);
@@ -476,14 +481,11 @@ export function buildCase(ref: ReferenceCase, all: Map<string, ReferenceCase>): 
     case 10:
       built = buildCategory10(ref);
       break;
+    case 12:
+    case 13:
+      return { ...base, expectedClose: ref.expectedClose, ...buildDeflateCase(ref) };
     default:
-      return {
-        ...base,
-        expected: {},
-        expectedClose: ref.expectedClose,
-        script: async () => {},
-        skip: 'permessage-deflate (categories 12/13) is covered by a later issue',
-      };
+      throw new Error(`case ${ref.id}: category ${category} has no script`);
   }
   const expected = built.expected ?? decodeExpected(ref, built.full);
   return { ...base, expected, expectedClose: ref.expectedClose, script: built.script, ...built.extra };

@@ -6,6 +6,39 @@ export {
   MAX_LIMITS_MESSAGE,
   PLAYED_CATEGORIES,
 } from './cases.js';
+export {
+  buildDeflateCase,
+  DEFLATE_BYTES_PER_CASE,
+  DEFLATE_ECHO_TIMEOUT_MS,
+  DEFLATE_MIN_MESSAGES,
+  type DeflatePlan,
+  deflatePlan,
+  peerLevel,
+  scaledCount,
+} from './deflate-cases.js';
+export {
+  type DecodedMessage,
+  type DirectionParams,
+  MessageDeflater,
+  MessageInflater,
+  SYNC_COMPRESS_LIMIT,
+  SYNC_TAIL,
+} from './deflate-codec.js';
+export { CORPORA, type Corpus, corpusData, corpusMessages, MAX_CORPUS_SLICE } from './deflate-corpora.js';
+export { DeflatePeerExtension, type DeflateStats, RSV1 } from './deflate-extension.js';
+export {
+  acceptDeflateResponse,
+  autobahnOffer,
+  DeflateNegotiationError,
+  type DeflateOffer,
+  describeNegotiated,
+  EXTENSION_NAME,
+  type ExtensionElement,
+  formatOffer,
+  formatOffers,
+  type NegotiatedDeflate,
+  parseExtensions,
+} from './deflate-negotiation.js';
 export { FrameReader, type InFrame } from './frame-reader.js';
 export {
   closePayload,
@@ -43,6 +76,7 @@ export {
   findHeadEnd,
   parseResponseHead,
 } from './handshake.js';
+export { InflateError, InflateErrorCode, type InflateOptions, type InflateResult, inflateRaw } from './inflate.js';
 export {
   type ChopOptions,
   type CloseInfo,

@@ -41,7 +41,10 @@ export interface PeerExtension {
   readonly offer: string;
   accept(responseHeader: string | undefined): number;
   decodeMessage(payload: Uint8Array, rsv: number): Uint8Array;
-  encodeMessage?(payload: Uint8Array): { payload: Uint8Array; rsv: number };
+  /** May return a promise (a streaming compressor), which must then resolve in call order. */
+  encodeMessage?(
+    payload: Uint8Array,
+  ): { payload: Uint8Array; rsv: number } | Promise<{ payload: Uint8Array; rsv: number }>;
 }
 
 export interface PeerOptions {
@@ -304,7 +307,7 @@ export class Peer {
     const opcode = options.binary ? Op.Binary : Op.Text;
     let payload = toBytes(data);
     let rsv = 0;
-    if (this.extension?.encodeMessage) ({ payload, rsv } = this.extension.encodeMessage(payload));
+    if (this.extension?.encodeMessage) ({ payload, rsv } = await this.extension.encodeMessage(payload));
     const { bytes, frames } = encodeFragmentedMessage(
       opcode,
       payload,

@@ -47,17 +47,18 @@ export async function runCase(
 ): Promise<CaseReport> {
   const o = { ...DEFAULTS, ...options };
   const started = performance.now();
+  const extension = c.extension?.() ?? o.extension;
   const peer = await Peer.connect({
     host: target.host,
     port: target.port,
     path: target.path ?? '/',
     tls: target.tls,
     ...(target.ca ? { ca: target.ca } : {}),
-    ...(o.extension ? { extension: o.extension } : {}),
+    ...(extension ? { extension } : {}),
   });
   let scriptError: unknown;
   try {
-    await c.script(peer, { gapMs: o.gapMs });
+    await c.script(peer, { gapMs: o.gapMs, ...(extension ? { extension } : {}) });
   } catch (err) {
     scriptError = err;
   }

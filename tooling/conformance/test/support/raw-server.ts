@@ -20,7 +20,11 @@ export interface RawServer {
   close(): Promise<void>;
 }
 
-export async function startRawServer(onFrame: (conn: RawConnection, frame: InFrame) => void): Promise<RawServer> {
+export async function startRawServer(
+  onFrame: (conn: RawConnection, frame: InFrame) => void,
+  /** Optional `Sec-WebSocket-Extensions` answer, given the client's offer. */
+  extensions?: (offer: string | undefined) => string | undefined,
+): Promise<RawServer> {
   const sockets = new Set<Socket>();
   const server: Server = createServer({ allowHalfOpen: true }, (socket) => {
     sockets.add(socket);
@@ -45,9 +49,12 @@ export async function startRawServer(onFrame: (conn: RawConnection, frame: InFra
         head = Buffer.concat([head, chunk]);
         const end = findHeadEnd(head);
         if (end < 0) return;
-        const key = /sec-websocket-key:\s*(\S+)/i.exec(head.subarray(0, end).toString('latin1'))?.[1] ?? '';
+        const request = head.subarray(0, end).toString('latin1');
+        const key = /sec-websocket-key:\s*(\S+)/i.exec(request)?.[1] ?? '';
+        const answer = extensions?.(/sec-websocket-extensions:\s*([^\r\n]*)/i.exec(request)?.[1]);
         socket.write(
-          `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptKeyFor(key)}\r\n\r\n`,
+          `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptKeyFor(key)}\r\n` +
+            `${answer ? `Sec-WebSocket-Extensions: ${answer}\r\n` : ''}\r\n`,
         );
         chunk = head.subarray(end);
         head = null;

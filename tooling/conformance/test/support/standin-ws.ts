@@ -19,6 +19,8 @@ export interface RunningEchoServer {
 export async function startStandInEchoServer(options: {
   tls?: { cert: string; key: string };
   maxPayload?: number;
+  /** permessage-deflate with ws's defaults (messages under 1 KiB go uncompressed). */
+  deflate?: boolean;
 }): Promise<RunningEchoServer> {
   const server: Server = options.tls
     ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key })
@@ -26,7 +28,7 @@ export async function startStandInEchoServer(options: {
   const wss = new WebSocketServer({
     server,
     maxPayload: options.maxPayload ?? 64 * 1024 * 1024,
-    perMessageDeflate: false,
+    perMessageDeflate: options.deflate === true,
     // ws limits a message to 16,384 fragments by default, which fails 9.3.1/9.4.1
     // (65,536 fragments of 64 B): legitimate traffic the suite expects to be echoed.
     maxFragments: 0,

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
 import { buildCaseTable, type ConformanceCase } from '../../src/cases.js';
 import { loadReferenceCases } from '../../src/reference.js';
 import { type CaseReport, formatReport, type RunOptions, runCase } from '../../src/runner.js';
-import { type RunningTarget, startTarget, type TargetInfo, titled } from './target.js';
+import { type RunningTarget, type StartTargetOptions, startTarget, type TargetInfo, titled } from './target.js';
 
 export const CATEGORY_NAMES: Record<number, string> = {
   1: 'Framing',
@@ -14,6 +14,8 @@ export const CATEGORY_NAMES: Record<number, string> = {
   7: 'Close Handling',
   9: 'Limits/Performance',
   10: 'Misc (auto-fragmentation)',
+  12: 'WebSocket Compression (different payloads)',
+  13: 'WebSocket Compression (different parameters)',
 };
 
 /** The whole table, derived from the reference JSON (throws loudly if it is missing). */
@@ -34,6 +36,8 @@ export function registerConformanceSuite(options: {
   info: TargetInfo;
   categories: readonly number[];
   run?: RunOptions;
+  /** Target options beyond the transport (categories 12/13 need `deflate: true`). */
+  target?: Omit<StartTargetOptions, 'tls'>;
 }): void {
   const cases = ALL_CASES.filter((c) => options.categories.includes(c.category));
   for (const transport of TRANSPORTS) {
@@ -41,7 +45,7 @@ export function registerConformanceSuite(options: {
       let target: RunningTarget | undefined;
       const reports: Array<{ c: ConformanceCase; report: CaseReport }> = [];
       beforeAll(async () => {
-        target = await startTarget({ tls: transport.tls });
+        target = await startTarget({ ...options.target, tls: transport.tls });
       });
       afterAll(async () => {
         await target?.close();

@@ -52,12 +52,20 @@ export function tlsCert(): Promise<{ cert: string; key: string }> {
   return pending;
 }
 
-export async function startTarget(options: { tls: boolean; maxPayload?: number }): Promise<RunningTarget> {
+export interface StartTargetOptions {
+  tls: boolean;
+  maxPayload?: number;
+  /** Accept permessage-deflate (categories 12/13); off by default, as in the plain suites. */
+  deflate?: boolean;
+}
+
+export async function startTarget(options: StartTargetOptions): Promise<RunningTarget> {
   const tls = options.tls ? await tlsCert() : undefined;
   const maxPayload = options.maxPayload ?? TARGET_MAX_PAYLOAD;
+  const deflate = options.deflate === true;
   const server: RunningEchoServer = standIn
-    ? await startStandInEchoServer({ maxPayload, ...(tls ? { tls } : {}) })
-    : await startEchoServer({ host: '127.0.0.1', port: 0, maxPayload, ...(tls ? { tls } : {}) });
+    ? await startStandInEchoServer({ maxPayload, deflate, ...(tls ? { tls } : {}) })
+    : await startEchoServer({ host: '127.0.0.1', port: 0, maxPayload, deflate, ...(tls ? { tls } : {}) });
   const url = new URL(server.url);
   return {
     info,

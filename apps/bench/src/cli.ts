@@ -1,13 +1,17 @@
 // `node apps/bench/dist/cli.js [--duration 2s] [--rounds 3] [--servers a,b] [--workloads a,b] [--quick]`
 // Runs every server under every workload, then writes results/latest.md, results/latest.svg and
 // the raw per-round JSON under results/raw/.
+// `node apps/bench/dist/cli.js --soak [--soak-duration 3m] [--soak-connections 10000] [--servers websock,ws]`
+// runs the soak instead and writes results/soak-latest.{md,svg} (see src/lib/soak.ts).
 
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseCli, USAGE } from './lib/args.js';
+import { type CliOptions, parseCli, USAGE } from './lib/args.js';
 import { runBench } from './lib/driver.js';
 import { renderMarkdown, renderReadmeExcerpt } from './lib/report.js';
+import { runSoak } from './lib/soak.js';
+import { isFullSoak, writeSoakReport } from './lib/soak-report.js';
 import { renderSvg } from './lib/svg.js';
 
 const distDir = dirname(fileURLToPath(import.meta.url));
@@ -26,6 +30,29 @@ function updateReadme(excerpt: string): boolean {
   return true;
 }
 
+async function soak(options: CliOptions, outDir: string): Promise<number> {
+  const started = Date.now();
+  const result = await runSoak({
+    distDir,
+    durationMs: options.soakDurationMs,
+    connections: options.soakConnections,
+    servers: options.servers,
+    pin: options.pin,
+    clients: options.clients,
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
+  const full =
+    !options.quick &&
+    isFullSoak({ durationMs: options.soakDurationMs, connections: options.soakConnections, servers: options.servers });
+  const written = writeSoakReport(result, outDir, full);
+  process.stdout.write(`${written.text}\n`);
+  process.stderr.write(
+    `soak done in ${((Date.now() - started) / 1000).toFixed(0)} s; wrote ${relative(process.cwd(), written.markdown)}, ` +
+      `${relative(process.cwd(), written.svg)}; raw: ${relative(process.cwd(), written.json)}\n`,
+  );
+  return result.servers.length > 0 && result.servers.every((server) => server.ok && server.stopped) ? 0 : 1;
+}
+
 async function main(): Promise<number> {
   const options = parseCli(process.argv.slice(2));
   if (options.help) {
@@ -33,6 +60,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const outDir = resolve(options.outDir ?? join(distDir, '..', 'results'));
+  if (options.soak) return soak(options, outDir);
   const started = Date.now();
   const result = await runBench({
     distDir,

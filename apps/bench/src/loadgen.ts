@@ -6,6 +6,7 @@
 import { connect, type Socket } from 'node:net';
 import { constants, deflateRawSync } from 'node:zlib';
 import type { LoadMark, LoadReply, LoadRequest } from './lib/ipc.js';
+import { Soak } from './lib/soak-load.js';
 import {
   asciiPayload,
   clientFrame,
@@ -52,6 +53,8 @@ interface Run {
 }
 
 let run: Run | undefined;
+/** The soak in progress (separate from `run`: a soak is not a workload of the benchmark). */
+let soak: Soak | undefined;
 
 /**
  * Every read of every connection lands in this one buffer (net's `onread` option): a read is handled
@@ -402,7 +405,46 @@ function cpuNow(): number {
   return usage.user + usage.system;
 }
 
+type SoakRequest = Extract<LoadRequest, { type: 'soak-open' | 'soak-go' | 'soak-mark' | 'soak-drain' | 'soak-stop' }>;
+
+async function handleSoak(request: SoakRequest): Promise<LoadReply> {
+  if (request.type === 'soak-open') {
+    soak?.stop();
+    soak = new Soak(request.plan);
+    await soak.ramp();
+    return { id: request.id, type: 'soak', counters: soak.snapshot() };
+  }
+  const current = soak;
+  if (!current) throw new Error(`no soak set up for ${request.type}`);
+  switch (request.type) {
+    case 'soak-go':
+      current.go();
+      break;
+    case 'soak-mark':
+      break;
+    case 'soak-drain':
+      // Kept (until the next soak-open) so that late marks still read the final counters.
+      await current.drain();
+      break;
+    case 'soak-stop':
+      current.stop();
+      soak = undefined;
+      break;
+  }
+  return { id: request.id, type: 'soak', counters: current.snapshot() };
+}
+
 async function handle(request: LoadRequest): Promise<LoadReply> {
+  switch (request.type) {
+    case 'soak-open':
+    case 'soak-go':
+    case 'soak-mark':
+    case 'soak-drain':
+    case 'soak-stop':
+      return handleSoak(request);
+    default:
+      break;
+  }
   if (request.type === 'setup') {
     if (run) await stop(run, request.id);
     return setup(request);

@@ -1,3 +1,4 @@
+import { SOAK_DEFAULTS } from './soak.js';
 import { DEFAULT_IDLE_CONNECTIONS } from './workloads.js';
 
 export interface CliOptions {
@@ -12,6 +13,10 @@ export interface CliOptions {
   quick: boolean;
   outDir: string | undefined;
   help: boolean;
+  /** Soak mode instead of the benchmark workloads. */
+  soak: boolean;
+  soakDurationMs: number;
+  soakConnections: number;
 }
 
 export const USAGE = `Usage: node apps/bench/dist/cli.js [options]
@@ -20,8 +25,8 @@ export const USAGE = `Usage: node apps/bench/dist/cli.js [options]
   --warmup <t>            warm-up before each measurement (default 300ms)
   --rounds <n>            rounds; servers alternate within each, medians reported (default 3)
   --servers <a,b>         only these servers (websock, ws, ws-addons, minimal-ws, raw-tcp)
-  --workloads <a,b>       only these workloads (64b-10x32, 64b-100x1, 16k-16x1, 1m-4x1, churn, idle;
-                          opt-in: deflate-16k)
+  --workloads <a,b>       only these workloads (64b-10x32, 64b-100x1, 16k-16x1, 1m-4x1, churn, idle,
+                          deflate-1k, deflate-16k, deflate-64k)
   --idle-connections <n>  connections held for the idle memory workload (default ${DEFAULT_IDLE_CONNECTIONS})
   --clients <n>           load generator processes (default: cores - 1, at most 3)
   --no-pin                do not pin server and load generators to CPUs with taskset
@@ -30,14 +35,23 @@ export const USAGE = `Usage: node apps/bench/dist/cli.js [options]
   Only a complete run (no --quick, --servers or --workloads) writes results/latest.md,
   results/latest.svg and the README's table; other runs write their report to results/raw/.
   --out <dir>             results directory (default apps/bench/results)
-  --help`;
+  --help
 
-/** "2s", "500ms", "1.5" (seconds) to milliseconds. */
+Soak (leak check: memory and handles over time while connections churn):
+  --soak                  run the soak instead of the workloads (servers default to websock,ws)
+  --soak-duration <t>     churn time per server (default 3m; "90s", "2m")
+  --soak-connections <n>  connections kept open at once (default ${SOAK_DEFAULTS.connections})
+  --soak --quick          short soak: 5s, 200 connections
+
+  Only a full soak (default duration, connections and servers) writes results/soak-latest.md and
+  results/soak-latest.svg; other soaks write their report to results/raw/.`;
+
+/** "2s", "500ms", "3m", "1.5" (seconds) to milliseconds. */
 export function parseDuration(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(text.trim());
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
   if (!match) throw new RangeError(`not a duration: "${text}" (try 2s or 500ms)`);
   const value = Number(match[1]);
-  return match[2] === 'ms' ? value : value * 1000;
+  return match[2] === 'ms' ? value : match[2] === 'm' ? value * 60_000 : value * 1000;
 }
 
 function positiveInteger(name: string, text: string | undefined): number {
@@ -65,6 +79,9 @@ export function parseCli(argv: readonly string[]): CliOptions {
     quick: false,
     outDir: undefined,
     help: false,
+    soak: false,
+    soakDurationMs: SOAK_DEFAULTS.durationMs,
+    soakConnections: SOAK_DEFAULTS.connections,
   };
   const explicit = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
@@ -110,6 +127,17 @@ export function parseCli(argv: readonly string[]): CliOptions {
       case '--out':
         options.outDir = value();
         break;
+      case '--soak':
+        options.soak = true;
+        break;
+      case '--soak-duration':
+        options.soak = true;
+        options.soakDurationMs = parseDuration(value());
+        break;
+      case '--soak-connections':
+        options.soak = true;
+        options.soakConnections = positiveInteger(flag, value());
+        break;
       case '--help':
       case '-h':
         options.help = true;
@@ -124,6 +152,9 @@ export function parseCli(argv: readonly string[]): CliOptions {
     if (!explicit.has('--warmup')) options.warmupMs = 100;
     if (!explicit.has('--rounds')) options.rounds = 1;
     if (!explicit.has('--idle-connections')) options.idleConnections = 1000;
+    if (!explicit.has('--soak-duration')) options.soakDurationMs = 5_000;
+    if (!explicit.has('--soak-connections')) options.soakConnections = 200;
   }
+  if (options.soak && options.workloads.length > 0) throw new RangeError('--workloads does not apply to --soak');
   return options;
 }

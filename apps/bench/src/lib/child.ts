@@ -41,6 +41,7 @@ export class Child {
   private stdoutBuffer = '';
   private readonly lineWaiters: Array<{ pattern: RegExp; resolve(line: string): void }> = [];
   private stderrTail = '';
+  private readonly noticeListeners: Array<(message: Record<string, unknown>) => void> = [];
   private exited = false;
   readonly exit: Promise<void>;
 
@@ -84,8 +85,12 @@ export class Child {
       this.stderrTail = (this.stderrTail + text).slice(-2000);
     });
     this.process.on('message', (message: { id?: number; type?: string; message?: string }) => {
-      const waiter = message.id === undefined ? undefined : this.pending.get(message.id);
-      if (!waiter || message.id === undefined) return;
+      if (message.id === undefined) {
+        for (const listener of this.noticeListeners) listener(message);
+        return;
+      }
+      const waiter = this.pending.get(message.id);
+      if (!waiter) return;
       this.pending.delete(message.id);
       if (message.type === 'error') waiter.reject(new Error(`${label}: ${message.message}`));
       else waiter.resolve(message);
@@ -130,6 +135,11 @@ export class Child {
       timeoutMs,
       `${this.label}: no line matching ${pattern} within ${timeoutMs} ms`,
     );
+  }
+
+  /** Calls `listener` with every message the child sends unasked (without an id), such as periodic reports. */
+  onNotice(listener: (message: Record<string, unknown>) => void): void {
+    this.noticeListeners.push(listener);
   }
 
   /** Sends a request with a fresh id and resolves with the reply carrying the same id. */

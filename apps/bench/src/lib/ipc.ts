@@ -18,12 +18,58 @@ export interface ServerStats {
   gc: boolean;
 }
 
-export type ServerRequest = { id: number; type: 'stats' } | { id: number; type: 'gc' } | { id: number; type: 'stop' };
+/**
+ * One soak sample of a server process. Memory is taken twice: as the process runs, then after
+ * `global.gc()` (when `gc` is true), since only what survives a collection says whether memory is retained.
+ */
+export interface SoakSample {
+  /** Date.now() in the server when the sample was taken. */
+  time: number;
+  /** After the collection (equal to the *BeforeGc figures when gc is false). */
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+  rssBeforeGc: number;
+  heapUsedBeforeGc: number;
+  gc: boolean;
+  /** How long the collection took, ms. */
+  gcMs: number;
+  /** process.cpuUsage(), cumulative microseconds. */
+  cpuUser: number;
+  cpuSystem: number;
+  /** Open WebSocket connections as the server counts them (server.clients.size); null when it cannot tell. */
+  connections: number | null;
+  /** process.getActiveResourcesInfo() counted by type (TCPSocketWrap, Timeout, ...). */
+  resources: Record<string, number>;
+}
 
+export type ServerRequest =
+  | { id: number; type: 'stats' }
+  | { id: number; type: 'gc' }
+  | { id: number; type: 'stop' }
+  /** One soak sample, answered at once. */
+  | { id: number; type: 'sample'; gc: boolean }
+  /** Start (intervalMs > 0) or stop (0) pushing a soak sample every intervalMs as a notice. */
+  | { id: number; type: 'report'; intervalMs: number; gc: boolean };
+
+/** The answer to `stats` and `gc`. */
 export interface ServerReply {
   id: number;
   type: 'stats';
   stats: ServerStats;
+}
+
+/** The answers to `sample` and `report`. */
+export type ServerSoakReply =
+  | { id: number; type: 'sample'; sample: SoakSample }
+  | { id: number; type: 'reporting'; intervalMs: number };
+
+/** Sent by a server without being asked (no id): the periodic soak report. */
+export interface ServerNotice {
+  type: 'sample';
+  sample: SoakSample;
 }
 
 /** Counters of one load generator at one instant. */
@@ -38,16 +84,78 @@ export interface LoadMark {
   cpu: number;
 }
 
+/** What a load generator does during a soak (its share of the connections). */
+export interface SoakPlan {
+  port: number;
+  /** Connections kept open at once. */
+  connections: number;
+  /** Mean lifetime of a connection during the churn phase, ms: sets how many are retired per second. */
+  lifetimeMs: number;
+  /** Mean time between messages on one open connection, ms (one message in flight per connection at most). */
+  messageIntervalMs: number;
+  /** Relative weights of the ways a connection is retired. */
+  mix: { close: number; drop: number; reset: number; fragment: number };
+  /** Safety bound: the generator stops churning on its own this long after `soak-go`, ms. */
+  maxChurnMs: number;
+  /** Seed of the generator's PRNG, so a run's sequence of choices can be repeated. */
+  seed: number;
+}
+
+/** Counters of one load generator during a soak, cumulative since `soak-open`. */
+export interface SoakCounters {
+  /** Upgraded and not being retired. */
+  open: number;
+  opening: number;
+  closing: number;
+  opened: number;
+  openFailed: number;
+  /** Sum of the opening times (TCP connect to 101 response) of the opened connections, ms. */
+  openMsTotal: number;
+  openMsMax: number;
+  /** Opens that took over a second: SYN retransmits, a full accept queue or a starved server. */
+  slowOpens: number;
+  /** Longest TCP connect (dial to 'connect'), ms. */
+  connectMsMax: number;
+  /** Retired with a close handshake that the server completed (its close frame, then TCP closed). */
+  closedClean: number;
+  /** Retired by closing TCP without a close frame (FIN). */
+  dropped: number;
+  /** Retired by a TCP reset. */
+  reset: number;
+  /** Retired after sending the first fragment of a message and part of the next frame. */
+  vanished: number;
+  closeTimeouts: number;
+  /** Connections the server closed or broke while they were open (not asked to). */
+  unexpectedCloses: number;
+  messagesSent: number;
+  messagesEchoed: number;
+  bytesSent: number;
+  errors: number;
+  firstError?: string;
+  /** process.cpuUsage() of the generator, user + system microseconds. */
+  cpu: number;
+}
+
 export type LoadRequest =
   | { id: number; type: 'setup'; spec: WorkloadSpec; port: number; connections: number; tcp: boolean }
   | { id: number; type: 'go' }
   /** Takes a mark; `record` turns latency sampling on (first mark) or off (second mark). */
   | { id: number; type: 'mark'; record: boolean }
-  | { id: number; type: 'stop' };
+  | { id: number; type: 'stop' }
+  /** Opens the plan's connections; answered once they are all open. */
+  | { id: number; type: 'soak-open'; plan: SoakPlan }
+  /** Starts churn and traffic. */
+  | { id: number; type: 'soak-go' }
+  | { id: number; type: 'soak-mark' }
+  /** Stops churn and traffic, closes every connection with a close handshake; answered when all are gone. */
+  | { id: number; type: 'soak-drain' }
+  /** Destroys whatever is left (after an error). */
+  | { id: number; type: 'soak-stop' };
 
 export type LoadReply =
   | { id: number; type: 'ready'; connections: number; failed: number; firstError?: string }
   | { id: number; type: 'ok' }
   | { id: number; type: 'mark'; mark: LoadMark }
   | { id: number; type: 'stopped'; latencies: number[]; samples: number; errors: number; firstError?: string }
+  | { id: number; type: 'soak'; counters: SoakCounters }
   | { id: number; type: 'error'; message: string };

@@ -38,6 +38,18 @@ export const GOALS: readonly Goal[] = [
   { text: 'idle memory per connection (KiB)', workload: 'idle', metric: 'idle-kib', target: 3 },
   { text: '64 B x 10 x 32: server CPU per message vs ws', workload: '64b-10x32', metric: 'cpu-vs-ws', target: 0.5 },
   { text: '16 KiB: server CPU per message vs ws', workload: '16k-16x1', metric: 'cpu-vs-ws', target: 0.5 },
+  {
+    text: 'deflate 1 KiB: throughput vs ws (deflate on)',
+    workload: 'deflate-1k',
+    metric: 'throughput-vs-ws',
+    target: 1.5,
+  },
+  {
+    text: 'deflate 64 KiB: throughput vs ws (deflate on)',
+    workload: 'deflate-64k',
+    metric: 'throughput-vs-ws',
+    target: 1.5,
+  },
 ];
 
 export function findRow(result: BenchResult, workload: string, server: string): SummaryRow | undefined {
@@ -72,7 +84,7 @@ const times = (value: number | undefined) => (value === undefined ? 'n/a' : `${v
 const mib = (bytes: number | undefined) => (bytes === undefined ? 'n/a' : (bytes / 1048576).toFixed(1));
 const kib = (bytes: number | undefined) => (bytes === undefined ? 'n/a' : (bytes / 1024).toFixed(2));
 
-function table(header: string[], rows: string[][]): string {
+export function table(header: string[], rows: string[][]): string {
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
   return [line(header), line(header.map((_, i) => (i === 0 ? '---' : '---:'))), ...rows.map(line)].join('\n');
 }

@@ -1,7 +1,7 @@
 // The common shell of every server under test: argument parsing, the ready line, and answers to
 // the driver's requests for the process's own CPU and memory accounting.
 
-import type { ServerReply, ServerRequest, ServerStats } from './ipc.js';
+import type { ServerNotice, ServerReply, ServerRequest, ServerSoakReply, ServerStats, SoakSample } from './ipc.js';
 
 export interface ServerStartOptions {
   port: number;
@@ -14,6 +14,11 @@ export interface StartedServer {
   port: number;
   /** Extra `key=value` facts for the ready line (e.g. which native addons loaded). */
   info?: Record<string, string>;
+  /**
+   * Open WebSocket connections as the server itself counts them, for the soak report. Only
+   * called when a soak sample is asked for, so the benchmark workloads never pay for it.
+   */
+  connections?: () => number | Promise<number>;
 }
 
 function parseArgs(argv: readonly string[]): ServerStartOptions {
@@ -51,6 +56,73 @@ export function collectStats(runGc: boolean): ServerStats {
   };
 }
 
+function countResources(): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const type of process.getActiveResourcesInfo()) counts[type] = (counts[type] ?? 0) + 1;
+  return counts;
+}
+
+export async function collectSample(runGc: boolean, connections: StartedServer['connections']): Promise<SoakSample> {
+  const before = process.memoryUsage();
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const collect = runGc && gc !== undefined;
+  const gcStart = performance.now();
+  if (collect) {
+    gc();
+    gc();
+  }
+  const gcMs = performance.now() - gcStart;
+  const after = collect ? process.memoryUsage() : before;
+  const cpu = process.cpuUsage();
+  let open: number | null = null;
+  try {
+    open = connections ? await connections() : null;
+  } catch {
+    // A server that cannot count right now reports no figure rather than failing the sample.
+  }
+  return {
+    time: Date.now(),
+    rss: after.rss,
+    heapUsed: after.heapUsed,
+    heapTotal: after.heapTotal,
+    external: after.external,
+    arrayBuffers: after.arrayBuffers,
+    rssBeforeGc: before.rss,
+    heapUsedBeforeGc: before.heapUsed,
+    gc: collect,
+    gcMs: collect ? gcMs : 0,
+    cpuUser: cpu.user,
+    cpuSystem: cpu.system,
+    connections: open,
+    resources: countResources(),
+  };
+}
+
+/** Pushes a soak sample every `intervalMs` (0 stops); a slow sample is not overlapped by the next. */
+function reporter(connections: StartedServer['connections']) {
+  let timer: NodeJS.Timeout | undefined;
+  let busy = false;
+  return (intervalMs: number, runGc: boolean) => {
+    clearInterval(timer);
+    timer = undefined;
+    if (intervalMs <= 0) return;
+    timer = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      collectSample(runGc, connections).then(
+        (sample) => {
+          busy = false;
+          const notice: ServerNotice = { type: 'sample', sample };
+          process.send?.(notice);
+        },
+        () => {
+          busy = false;
+        },
+      );
+    }, intervalMs);
+  };
+}
+
 /**
  * Starts a server and serves the driver's requests. Run by hand, the process prints a stats line on
  * SIGUSR2 instead (`kill -USR2 <pid>`).
@@ -67,10 +139,29 @@ export async function runServer(name: string, start: (options: ServerStartOption
     process.stdout.write(`stats ${JSON.stringify(collectStats(false))}\n`);
   });
   if (process.send) {
+    const report = reporter(started.connections);
     process.on('message', (message: ServerRequest) => {
-      if (message.type === 'stop') process.exit(0);
-      const reply: ServerReply = { id: message.id, type: 'stats', stats: collectStats(message.type === 'gc') };
-      process.send?.(reply);
+      switch (message.type) {
+        case 'stop':
+          process.exit(0);
+          break;
+        case 'sample':
+          collectSample(message.gc, started.connections).then((sample) => {
+            const reply: ServerSoakReply = { id: message.id, type: 'sample', sample };
+            process.send?.(reply);
+          });
+          break;
+        case 'report': {
+          report(message.intervalMs, message.gc);
+          const reply: ServerSoakReply = { id: message.id, type: 'reporting', intervalMs: message.intervalMs };
+          process.send?.(reply);
+          break;
+        }
+        default: {
+          const reply: ServerReply = { id: message.id, type: 'stats', stats: collectStats(message.type === 'gc') };
+          process.send?.(reply);
+        }
+      }
     });
     // The driver is gone (crashed or killed): nobody will stop us, so stop now.
     process.on('disconnect', () => process.exit(0));

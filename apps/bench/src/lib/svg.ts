@@ -6,9 +6,9 @@ import { advantage } from './report.js';
 import { BASELINE } from './servers.js';
 import { WorkloadKind } from './workloads.js';
 
-const PALETTE = ['#2563eb', '#9ca3af', '#6b7280', '#f59e0b', '#10b981', '#ef4444', '#8b5cf6'];
+export const PALETTE = ['#2563eb', '#9ca3af', '#6b7280', '#f59e0b', '#10b981', '#ef4444', '#8b5cf6'];
 
-const xml = (text: string) =>
+export const xml = (text: string) =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 export function renderSvg(result: BenchResult): string {

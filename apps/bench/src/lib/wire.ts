@@ -11,6 +11,8 @@ export const CLIENT_KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
 export const OP_TEXT = 1;
 export const OP_BINARY = 2;
 export const OP_CLOSE = 8;
+/** For FrameCounter: count text and binary messages alike (the soak mixes both on one connection). */
+export const ANY_DATA = -1;
 
 export function acceptKey(key: string): string {
   return createHash('sha1')
@@ -137,7 +139,13 @@ export class FrameCounter {
 
   private finish(): number {
     // A server may fragment a large message: the message is complete at the frame with FIN.
-    if (this.lastOpcode === this.dataOpcode || this.lastOpcode === 0) return this.lastFin ? 1 : 0;
+    if (
+      this.lastOpcode === this.dataOpcode ||
+      this.lastOpcode === 0 ||
+      (this.dataOpcode === ANY_DATA && (this.lastOpcode === OP_TEXT || this.lastOpcode === OP_BINARY))
+    ) {
+      return this.lastFin ? 1 : 0;
+    }
     if (this.lastOpcode === OP_CLOSE) this.closeFrames++;
     else this.unexpected++;
     return 0;

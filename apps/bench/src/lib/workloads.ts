@@ -75,13 +75,11 @@ export const WORKLOADS: readonly WorkloadSpec[] = [
     sampleEvery: 1,
     optIn: false,
   },
-  // The compression workload. The load generator already offers the extension and sends a
-  // pre-compressed frame; enable it by default (optIn: false) once websock's permessage-deflate lands.
-  {
-    ...echo('deflate-16k', '16 KiB permessage-deflate, 16 conns x 1 in flight', 16 * 1024, 16, 1, 1),
-    deflate: true,
-    optIn: true,
-  },
+  // Compression: the load generator offers the extension (no context takeover either way) and
+  // sends a frame compressed once; the server inflates, validates, deflates and sends each echo.
+  { ...echo('deflate-1k', '1 KiB permessage-deflate, 16 conns x 1 in flight', 1024, 16, 1, 1), deflate: true },
+  { ...echo('deflate-16k', '16 KiB permessage-deflate, 16 conns x 1 in flight', 16 * 1024, 16, 1, 1), deflate: true },
+  { ...echo('deflate-64k', '64 KiB permessage-deflate, 16 conns x 1 in flight', 64 * 1024, 16, 1, 1), deflate: true },
 ];
 
 export function findWorkload(id: string): WorkloadSpec | undefined {

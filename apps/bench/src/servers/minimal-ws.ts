@@ -122,5 +122,12 @@ await runServer('minimal-ws', async ({ port, host }) => {
   });
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('minimal-ws: no TCP address');
-  return { port: address.port };
+  return {
+    port: address.port,
+    // TCP connections, upgraded or not: this server keeps no list of its own.
+    connections: () =>
+      new Promise<number>((resolve, reject) =>
+        server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
+      ),
+  };
 });

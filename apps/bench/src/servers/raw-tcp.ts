@@ -15,5 +15,12 @@ await runServer('raw-tcp', async ({ port, host }) => {
   });
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('raw-tcp: no TCP address');
-  return { port: address.port };
+  return {
+    port: address.port,
+    // TCP connections, upgraded or not: this server keeps no list of its own.
+    connections: () =>
+      new Promise<number>((resolve, reject) =>
+        server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
+      ),
+  };
 });

@@ -16,5 +16,5 @@ await runServer('websock', async ({ port, host, deflate }) => {
     },
   });
   const address = await server.listen();
-  return { port: address.port };
+  return { port: address.port, connections: () => server.clients.size };
 });

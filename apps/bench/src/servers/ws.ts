@@ -35,5 +35,5 @@ await runServer('ws', async ({ port, host, deflate }) => {
   });
   const address = wss.address();
   if (address === null || typeof address === 'string') throw new Error('ws: no TCP address');
-  return { port: address.port, info: { addons: loadedAddons() } };
+  return { port: address.port, info: { addons: loadedAddons() }, connections: () => wss.clients.size };
 });

@@ -22,7 +22,10 @@ const NO_MESSAGE = -1;
  * failing close frame, pongs interleave with echoes exactly as the pings arrived).
  */
 export interface ConnectionHandler {
-  /** Bytes for the wire: one frame, header apart from payload (for writev/cork). */
+  /**
+   * Bytes for the wire: one frame, header apart from payload (for writev/cork). Both are
+   * read-only: small headers are shared between connections, payloads may be the caller's.
+   */
   write(header: Uint8Array, payload: Uint8Array): void;
   /** A complete message. `data` may be a view into the received chunk. */
   message(data: Uint8Array, isBinary: boolean): void;
@@ -535,6 +538,13 @@ export class Connection {
   }
 
   private writeFrame(opcode: number, payload: Uint8Array, rsv: number): void {
+    if (this.role === 'server' && rsv === 0 && payload.length <= MAX_CONTROL_PAYLOAD) {
+      // The hot path of a server: a small unmasked frame, whose header is one of a few
+      // hundred byte pairs. They are made once and shared (never mutated), so sending a
+      // small message allocates no header.
+      this.handler.write(smallHeader(opcode, payload.length), payload);
+      return;
+    }
     const [header, body] = encodeFrame(opcode, payload, { rsv, mask: this.role === 'client' });
     this.handler.write(header, body);
   }
@@ -569,6 +579,19 @@ export class Connection {
       },
     );
   }
+}
+
+/** Shared, immutable headers of final, unmasked, RSV-free frames of up to 125 bytes, by opcode and length. */
+const smallHeaders: Array<Uint8Array | undefined> = [];
+
+function smallHeader(opcode: number, length: number): Uint8Array {
+  const index = (opcode << 7) | length;
+  let header = smallHeaders[index];
+  if (header === undefined) {
+    header = Uint8Array.of(0x80 | opcode, length);
+    smallHeaders[index] = header;
+  }
+  return header;
 }
 
 function encodeCode(code: number): Uint8Array {

@@ -1,0 +1,140 @@
+import { once } from 'node:events';
+import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocket, type WebSocketHandlers } from '../src/index.js';
+
+// Both ends are this package's WebSocket over a real TCP pair on 127.0.0.1 (no opening
+// handshake: the class starts on a socket whose handshake is done).
+
+const cleanups: Array<() => void> = [];
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0)) cleanup();
+});
+
+async function socketPair(): Promise<{ serverSocket: Socket; clientSocket: Socket }> {
+  const server = createServer({ allowHalfOpen: true });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const accepted = once(server, 'connection') as Promise<[Socket]>;
+  const clientSocket = connect({
+    port: (server.address() as AddressInfo).port,
+    host: '127.0.0.1',
+    allowHalfOpen: true,
+  });
+  const [[serverSocket]] = await Promise.all([accepted, once(clientSocket, 'connect')]);
+  cleanups.push(() => {
+    serverSocket.destroy();
+    clientSocket.destroy();
+    server.close();
+  });
+  return { serverSocket, clientSocket };
+}
+
+interface Recorder {
+  messages: Array<[string, boolean]>;
+  closed: Promise<[number, string, boolean]>;
+  handlers: WebSocketHandlers<undefined>;
+}
+
+function recorder(extra: WebSocketHandlers<undefined> = {}): Recorder {
+  const messages: Array<[string, boolean]> = [];
+  let resolveClosed!: (value: [number, string, boolean]) => void;
+  const closed = new Promise<[number, string, boolean]>((resolve) => (resolveClosed = resolve));
+  return {
+    messages,
+    closed,
+    handlers: {
+      message: (_ws, data, isBinary) => messages.push([isBinary ? data.toString('hex') : data.toString(), isBinary]),
+      close: (_ws, code, reason, wasClean) => resolveClosed([code, reason, wasClean]),
+      ...extra,
+    },
+  };
+}
+
+async function until(check: () => boolean): Promise<void> {
+  const deadline = Date.now() + 3000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+describe('WebSocket over a TCP pair, server role against client role', () => {
+  it('exchanges messages and closes cleanly, the server closing TCP first', async () => {
+    const { serverSocket, clientSocket } = await socketPair();
+    const serverSide = recorder({ message: (ws, data, isBinary) => ws.send(data, isBinary) });
+    const clientSide = recorder();
+    const server = new WebSocket(serverSocket, serverSide.handlers, { role: 'server' }, undefined);
+    const client = new WebSocket(clientSocket, clientSide.handlers, { role: 'client' }, undefined);
+    server.start();
+    client.start();
+    let serverEndedFirst = false;
+    serverSocket.once('finish', () => (serverEndedFirst = !clientSocket.writableEnded));
+    client.send('héllo');
+    client.send(Uint8Array.of(1, 2, 255));
+    await until(() => clientSide.messages.length === 2);
+    expect(clientSide.messages).toEqual([
+      ['héllo', false],
+      ['0102ff', true],
+    ]);
+    client.close(4000, 'done');
+    expect(await clientSide.closed).toEqual([4000, '', true]);
+    expect(await serverSide.closed).toEqual([4000, 'done', true]);
+    expect(serverEndedFirst).toBe(true);
+  });
+
+  it('answers every small frame of one received chunk with a single write', async () => {
+    const { serverSocket, clientSocket } = await socketPair();
+    const server = new WebSocket(
+      serverSocket,
+      { message: (ws, data, isBinary) => ws.send(data, isBinary) },
+      { role: 'server' },
+      undefined,
+    );
+    server.start();
+    const writes: number[] = [];
+    const write = serverSocket.write.bind(serverSocket);
+    serverSocket.write = ((chunk: Uint8Array, ...rest: never[]) => {
+      writes.push(chunk.length);
+      return write(chunk, ...rest);
+    }) as typeof serverSocket.write;
+    // Ten masked 1-byte text frames in one TCP write.
+    const frame = Buffer.from([0x81, 0x81, 0, 0, 0, 0, 0x61]);
+    clientSocket.write(Buffer.concat(Array.from({ length: 10 }, () => frame)));
+    let received = 0;
+    clientSocket.on('data', (chunk: Buffer) => (received += chunk.length));
+    await until(() => received === 30);
+    expect(writes).toEqual([30]);
+  });
+
+  it('terminates a silent peer on the second keepalive round and reports 1006', async () => {
+    const { serverSocket } = await socketPair();
+    const serverSide = recorder();
+    const server = new WebSocket(serverSocket, serverSide.handlers, { role: 'server' }, undefined);
+    server.start();
+    expect(server.heartbeat()).toBe(true); // ping sent
+    expect(server.heartbeat()).toBe(false); // nothing came back
+    expect(await serverSide.closed).toEqual([1006, '', false]);
+  });
+
+  it('keeps bytes that came with the handshake until the application resumes', async () => {
+    const { serverSocket } = await socketPair();
+    const serverSide = recorder({ open: (ws) => ws.pause() });
+    const server = new WebSocket(serverSocket, serverSide.handlers, { role: 'server' }, undefined);
+    server.start(Buffer.from([0x81, 0x82, 0, 0, 0, 0, 0x68, 0x69]));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(serverSide.messages).toEqual([]);
+    server.resume();
+    expect(serverSide.messages).toEqual([['hi', false]]);
+  });
+
+  it('refuses to send when not open, and close is idempotent', async () => {
+    const { serverSocket } = await socketPair();
+    const server = new WebSocket(serverSocket, {}, { role: 'server', closeTimeout: 50 }, undefined);
+    server.start();
+    expect(() => server.close(1005)).toThrow(RangeError);
+    server.close(1000);
+    server.close(1000);
+    expect(server.readyState).toBe(WebSocket.CLOSING);
+    expect(() => server.send('late')).toThrow(expect.objectContaining({ name: 'InvalidStateError' }));
+  });
+});

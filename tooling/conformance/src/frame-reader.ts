@@ -1,8 +1,9 @@
 /**
- * The peer's own incremental frame reader (independent of @websock/frame, see
- * frame-writer.ts). It parses whatever the server sends and reports the raw header
- * fields; judging them (mask bit set, RSV bits, control frame rules) is the peer's job,
- * so a broken server frame becomes a recorded violation instead of a crash.
+ * The peers' own incremental frame reader (independent of @websock/frame, see
+ * frame-writer.ts), used both by the client peer (reading a server's frames) and by the
+ * server peer (reading a client's). It parses whatever arrives, masked or not, and
+ * reports the raw header fields; judging them (mask bit, RSV bits, control frame rules)
+ * is the peer's job, so a broken frame becomes a recorded violation instead of a crash.
  */
 
 export interface InFrame {
@@ -10,6 +11,8 @@ export interface InFrame {
   rsv: number;
   opcode: number;
   masked: boolean;
+  /** The masking key as sent, or null for an unmasked frame. */
+  key: Uint8Array | null;
   /** Unmasked payload. */
   payload: Uint8Array;
 }
@@ -20,8 +23,12 @@ export class FrameReader {
   /** Refuses frames claiming more than this (a broken length field would otherwise stall). */
   readonly maxPayload: number;
 
-  constructor(options: { maxPayload?: number } = {}) {
+  /** Who sends the frames, for error messages ('server' or 'client'). */
+  private readonly sender: string;
+
+  constructor(options: { maxPayload?: number; sender?: string } = {}) {
     this.maxPayload = options.maxPayload ?? 256 * 1024 * 1024;
+    this.sender = options.sender ?? 'server';
   }
 
   get bufferedAmount(): number {
@@ -49,14 +56,13 @@ export class FrameReader {
       p = 4;
     } else if (len === 127) {
       if (head.length < 10) return null;
-      const high =
-        ((head[2] as number) << 24) | ((head[3] as number) << 16) | ((head[4] as number) << 8) | (head[5] as number);
-      const low =
-        ((head[6] as number) << 24) | ((head[7] as number) << 16) | ((head[8] as number) << 8) | (head[9] as number);
-      len = (high >>> 0) * 0x100000000 + (low >>> 0);
+      const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+      const high = view.getUint32(2);
+      if (high >= 0x80000000) throw new RangeError(`${this.sender} frame length has its most significant bit set`);
+      len = high * 0x100000000 + view.getUint32(6);
       p = 10;
     }
-    if (len > this.maxPayload) throw new RangeError(`server frame claims a payload of ${len} bytes`);
+    if (len > this.maxPayload) throw new RangeError(`${this.sender} frame claims a payload of ${len} bytes`);
     let key: Uint8Array | null = null;
     if (masked) {
       if (head.length < p + 4) return null;
@@ -67,7 +73,7 @@ export class FrameReader {
     this.consume(p);
     const payload = this.take(len);
     if (key) for (let i = 0; i < payload.length; i++) payload[i] = (payload[i] as number) ^ (key[i & 3] as number);
-    return { fin: (b0 & 0x80) !== 0, rsv: (b0 >> 4) & 7, opcode: b0 & 0x0f, masked, payload };
+    return { fin: (b0 & 0x80) !== 0, rsv: (b0 >> 4) & 7, opcode: b0 & 0x0f, masked, key, payload };
   }
 
   private peek(n: number): Uint8Array {

@@ -3,6 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { encodeFrame, FrameError, FrameParser, isControlOpcode, isKnownOpcode } from '../src/index.js';
 import { concat } from './helpers.js';
 
+// A bounded run in CI; FUZZ_RUNS=<n> for a longer session (the protocol core's fuzz reads it too).
+const runs = Number(process.env.FUZZ_RUNS ?? 3000);
+
 interface Outcome {
   frames: number;
   error: FrameError | null;
@@ -80,7 +83,7 @@ describe('fuzzing the parser with random bytes', () => {
           run(new FrameParser(options), chunked(data, sizes));
         },
       ),
-      { numRuns: 3000 },
+      { numRuns: runs },
     );
   });
 
@@ -109,7 +112,7 @@ describe('fuzzing the parser with random bytes', () => {
           expect(outcome.frames).toBeLessThanOrEqual(frames.length + wire.length / 2);
         },
       ),
-      { numRuns: 3000 },
+      { numRuns: runs },
     );
   });
 

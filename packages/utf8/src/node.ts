@@ -3,7 +3,7 @@
 // bytes of a sequence split across chunks, and the failing offset after a
 // negative answer (the slow path runs only on invalid input).
 import { isUtf8 as nativeIsUtf8 } from 'node:buffer';
-import { scanComplete } from './scan';
+import { or8, scanComplete } from './scan';
 import { findErrorOffset, Utf8Validator as PortableUtf8Validator } from './validator';
 
 /**
@@ -40,7 +40,7 @@ export class Utf8Validator extends PortableUtf8Validator {
   protected override scanComplete(bytes: Uint8Array, start: number, end: number): number {
     const length = end - start;
     if (length < NATIVE_MIN) return scanComplete(bytes, start, end);
-    if (length < ASCII_NATIVE_MIN && ((probe(bytes, start) | probe(bytes, end - 8)) & 0x80) === 0) {
+    if (length < ASCII_NATIVE_MIN && ((or8(bytes, start) | or8(bytes, end - 8)) & 0x80) === 0) {
       // Starts and ends with ASCII: most likely ASCII throughout.
       return scanComplete(bytes, start, end);
     }
@@ -61,18 +61,4 @@ export class Utf8Validator extends PortableUtf8Validator {
     // Invalid somewhere: let the portable scanner stop at the exact sequence.
     return scanComplete(bytes, start, end);
   }
-}
-
-/** Eight bytes from `i` OR-ed together. */
-function probe(bytes: Uint8Array, i: number): number {
-  return (
-    bytes[i]! |
-    bytes[i + 1]! |
-    bytes[i + 2]! |
-    bytes[i + 3]! |
-    bytes[i + 4]! |
-    bytes[i + 5]! |
-    bytes[i + 6]! |
-    bytes[i + 7]!
-  );
 }

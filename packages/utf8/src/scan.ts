@@ -88,7 +88,7 @@ export function scanComplete(bytes: Uint8Array, start: number, end: number): num
 }
 
 /** The eight bytes from `i` OR-ed together (the caller guarantees they exist). */
-function or8(bytes: Uint8Array, i: number): number {
+export function or8(bytes: Uint8Array, i: number): number {
   return (
     bytes[i]! |
     bytes[i + 1]! |

@@ -1,4 +1,3 @@
-export { MessageAccumulator } from './accumulator.js';
 export type {
   CloseRecord,
   CloseResult,

@@ -1,6 +1,6 @@
 import { connect as netConnect, type Socket } from 'node:net';
-import { performance } from 'node:perf_hooks';
 import { connect as tlsConnect } from 'node:tls';
+import { type ChopOptions, ScriptedEndpoint, sleep } from './endpoint.js';
 import { FrameReader, type InFrame } from './frame-reader.js';
 import {
   closePayload,
@@ -82,14 +82,6 @@ export interface PeerSnapshot {
   log: string[];
 }
 
-export interface ChopOptions {
-  /** Write in TCP chops of this many bytes. */
-  chopSize?: number;
-  /** Pause between chops (ms); 0 still yields to the event loop between chops. */
-  chopDelayMs?: number;
-}
-
-const MAX_LOG = 400;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 export function isUtf8(bytes: Uint8Array): boolean {
@@ -106,18 +98,15 @@ export function isWireCloseCode(code: number): boolean {
   return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+export type { ChopOptions } from './endpoint.js';
+export { sleep } from './endpoint.js';
 
 function describeFrame(f: { opcode: number; fin?: boolean; rsv?: number }, len: number): string {
   return `op=${f.opcode} fin=${(f.fin ?? true) ? 1 : 0} rsv=${f.rsv ?? 0} len=${len}`;
 }
 
-export class Peer {
-  readonly events: ObservedEvent[] = [];
+export class Peer extends ScriptedEndpoint {
   readonly violations: string[] = [];
-  readonly log: string[] = [];
   closeSent: CloseInfo | null = null;
   closeReceived: CloseInfo | null = null;
   closedByMe = false;
@@ -128,16 +117,13 @@ export class Peer {
   /** Response headers of the opening handshake. */
   responseHeaders: Record<string, string> = {};
 
-  private readonly socket: Socket;
   private readonly reader = new FrameReader();
-  private readonly startedAt = performance.now();
-  private readonly waiters = new Set<() => void>();
   private allowedRsv = 0;
   private message: { opcode: number; rsv: number; parts: Uint8Array[] } | null = null;
   private readonly extension: PeerExtension | undefined;
 
   private constructor(socket: Socket, extension: PeerExtension | undefined) {
-    this.socket = socket;
+    super(socket);
     this.extension = extension;
   }
 
@@ -209,18 +195,9 @@ export class Peer {
     });
   }
 
-  /** Milliseconds since the peer was created. */
-  now(): number {
-    return Math.round((performance.now() - this.startedAt) * 10) / 10;
-  }
-
   /** True while neither side has sent a close frame and TCP is up. */
   get isOpen(): boolean {
     return !this.closeSent && !this.closeReceived && !this.serverTcpEnd && !this.socketClosed;
-  }
-
-  get canWrite(): boolean {
-    return !this.socket.destroyed && !this.socket.writableEnded;
   }
 
   snapshot(): PeerSnapshot {
@@ -239,32 +216,7 @@ export class Peer {
     };
   }
 
-  note(line: string): void {
-    if (this.log.length < MAX_LOG) this.log.push(`${this.now().toFixed(1).padStart(8)}ms ${line}`);
-    else if (this.log.length === MAX_LOG) this.log.push('... (log truncated)');
-  }
-
-  /** Records a scripted timing marker, like the official suite's ("timeout", tag). */
-  mark(tag: string): void {
-    this.events.push({ type: 'timeout', tag, at: this.now() });
-    this.note(`MARK timeout ${tag}`);
-    this.wake();
-  }
-
   // ---- sending ---------------------------------------------------------------
-
-  async write(bytes: Uint8Array, options: ChopOptions = {}): Promise<void> {
-    const size = options.chopSize && options.chopSize > 0 ? options.chopSize : bytes.length || 1;
-    for (let o = 0; o < bytes.length; o += size) {
-      if (!this.canWrite) {
-        this.note(`TX skipped ${bytes.length - o} bytes: socket no longer writable`);
-        return;
-      }
-      const ok = this.socket.write(bytes.subarray(o, o + size));
-      if (!ok) await this.drained();
-      if (options.chopDelayMs !== undefined && o + size < bytes.length) await sleep(options.chopDelayMs);
-    }
-  }
 
   async sendFrame(frame: OutFrame, options: ChopOptions = {}): Promise<void> {
     const bytes = encodeFrame(frame);
@@ -341,23 +293,6 @@ export class Peer {
 
   // ---- waiting -----------------------------------------------------------------
 
-  /** Resolves true as soon as `predicate` holds (re-checked on every state change), false on timeout. */
-  waitFor(predicate: () => boolean, timeoutMs: number): Promise<boolean> {
-    if (predicate()) return Promise.resolve(true);
-    return new Promise<boolean>((resolve) => {
-      const check = () => {
-        if (predicate()) done(true);
-      };
-      const timer = setTimeout(() => done(false), timeoutMs);
-      const done = (value: boolean) => {
-        clearTimeout(timer);
-        this.waiters.delete(check);
-        resolve(value);
-      };
-      this.waiters.add(check);
-    });
-  }
-
   /**
    * The end of every case: wait for the server's close (if we sent ours), then for the
    * server to close TCP; only when a deadline passes does the peer drop the connection.
@@ -400,22 +335,6 @@ export class Peer {
       this.socketClosed = true;
       this.note('TCP closed');
       this.wake();
-    });
-  }
-
-  private wake(): void {
-    for (const check of [...this.waiters]) check();
-  }
-
-  private drained(): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        this.socket.off('drain', done);
-        this.socket.off('close', done);
-        resolve();
-      };
-      this.socket.on('drain', done);
-      this.socket.on('close', done);
     });
   }
 

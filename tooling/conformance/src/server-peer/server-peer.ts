@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { performance } from 'node:perf_hooks';
+import { type ChopOptions, ScriptedEndpoint } from '../endpoint.js';
 import { Op, type OutFrame } from '../frame-writer.js';
 import { type CloseInfo, isUtf8, isWireCloseCode, type ObservedEvent, sleep } from '../peer.js';
 import { type ClientFrame, ClientFrameReader } from './frame-reader.js';
@@ -27,12 +27,8 @@ export interface ServerPeerOptions {
   finHoldMs?: number;
 }
 
-export interface ServerChopOptions {
-  /** Write in TCP chops of this many bytes. */
-  chopSize?: number;
-  /** Pause between chops (ms); 0 still yields to the event loop between chops. */
-  chopDelayMs?: number;
-}
+/** Chops for the server's writes: the same options as the client peer's. */
+export type ServerChopOptions = ChopOptions;
 
 export interface ServerPeerSnapshot {
   events: ObservedEvent[];
@@ -63,8 +59,6 @@ export interface ServerPeerSnapshot {
   log: string[];
 }
 
-const MAX_LOG = 400;
-
 function describe(f: { opcode: number; fin?: boolean; rsv?: number }, length: number, extra = ''): string {
   return `op=${f.opcode} fin=${(f.fin ?? true) ? 1 : 0} rsv=${f.rsv ?? 0} len=${length}${extra}`;
 }
@@ -84,10 +78,8 @@ export function closeFramePayload(code?: number, reason: Uint8Array | string = '
   return out;
 }
 
-export class ServerPeer {
-  readonly events: ObservedEvent[] = [];
+export class ServerPeer extends ScriptedEndpoint {
   readonly violations: string[] = [];
-  readonly log: string[] = [];
   readonly request: ClientRequest;
   closeSent: CloseInfo | null = null;
   closeReceived: CloseInfo | null = null;
@@ -104,10 +96,7 @@ export class ServerPeer {
   framesReceived = 0;
   unmaskedFrames = 0;
 
-  private readonly socket: Socket;
   private readonly reader = new ClientFrameReader();
-  private readonly startedAt: number;
-  private readonly waiters = new Set<() => void>();
   private readonly finHoldMs: number;
   private finTimer: NodeJS.Timeout | undefined;
   private message: { opcode: number; parts: Uint8Array[] } | null = null;
@@ -124,9 +113,8 @@ export class ServerPeer {
     startedAt: number,
     options: ServerPeerOptions = {},
   ) {
-    this.socket = socket;
+    super(socket, startedAt);
     this.request = request;
-    this.startedAt = startedAt;
     this.finHoldMs = options.finHoldMs ?? 50;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -149,18 +137,9 @@ export class ServerPeer {
     if (rest.length > 0) this.onData(rest);
   }
 
-  /** Milliseconds since the client's connection was accepted. */
-  now(): number {
-    return Math.round((performance.now() - this.startedAt) * 10) / 10;
-  }
-
   /** True while neither side has sent a close frame and TCP is up both ways. */
   get isOpen(): boolean {
     return !this.closeSent && !this.closeReceived && !this.clientTcpEnd && !this.socketClosed;
-  }
-
-  get canWrite(): boolean {
-    return !this.socket.destroyed && !this.socket.writableEnded;
   }
 
   snapshot(): ServerPeerSnapshot {
@@ -185,33 +164,7 @@ export class ServerPeer {
     };
   }
 
-  note(line: string): void {
-    if (this.log.length < MAX_LOG) this.log.push(`${this.now().toFixed(1).padStart(8)}ms ${line}`);
-    else if (this.log.length === MAX_LOG) this.log.push('... (log truncated)');
-  }
-
-  /** A scripted timing marker, like the suite's ("timeout", tag). */
-  mark(tag: string): void {
-    this.events.push({ type: 'timeout', tag, at: this.now() });
-    this.note(`MARK timeout ${tag}`);
-    this.wake();
-  }
-
   // ---- sending ---------------------------------------------------------------
-
-  /** Raw server bytes, optionally in timed TCP chops. */
-  async write(bytes: Uint8Array, options: ServerChopOptions = {}): Promise<void> {
-    const size = options.chopSize && options.chopSize > 0 ? options.chopSize : bytes.length || 1;
-    for (let o = 0; o < bytes.length; o += size) {
-      if (!this.canWrite) {
-        this.note(`TX skipped ${bytes.length - o} bytes: socket no longer writable`);
-        return;
-      }
-      const ok = this.socket.write(bytes.subarray(o, o + size));
-      if (!ok) await this.drained();
-      if (options.chopDelayMs !== undefined && o + size < bytes.length) await sleep(options.chopDelayMs);
-    }
-  }
 
   async sendFrame(frame: OutFrame, options: ServerChopOptions = {}): Promise<void> {
     const bytes = encodeServerFrame(frame);
@@ -274,23 +227,6 @@ export class ServerPeer {
 
   // ---- waiting -----------------------------------------------------------------
 
-  /** Resolves true as soon as `predicate` holds (re-checked on every state change), false on timeout. */
-  waitFor(predicate: () => boolean, timeoutMs: number): Promise<boolean> {
-    if (predicate()) return Promise.resolve(true);
-    return new Promise<boolean>((resolve) => {
-      const check = () => {
-        if (predicate()) done(true);
-      };
-      const timer = setTimeout(() => done(false), timeoutMs);
-      const done = (value: boolean) => {
-        clearTimeout(timer);
-        this.waiters.delete(check);
-        resolve(value);
-      };
-      this.waiters.add(check);
-    });
-  }
-
   /**
    * The end of every case: wait for the client's close (if the server sent its own),
    * let the FIN go out, then wait for the client to close its side. Only a deadline
@@ -314,22 +250,6 @@ export class ServerPeer {
   }
 
   // ---- receiving ---------------------------------------------------------------
-
-  private wake(): void {
-    for (const check of [...this.waiters]) check();
-  }
-
-  private drained(): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        this.socket.off('drain', done);
-        this.socket.off('close', done);
-        resolve();
-      };
-      this.socket.on('drain', done);
-      this.socket.on('close', done);
-    });
-  }
 
   private onData(chunk: Uint8Array): void {
     if (this.unparseable) return;

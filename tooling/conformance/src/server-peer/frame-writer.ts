@@ -1,71 +1,28 @@
-import type { OutFrame } from '../frame-writer.js';
+import { concatBytes, encodeFrame, headerLength, type OutFrame, toBytes } from '../frame-writer.js';
 
 /**
- * The server peer's own frame encoder: frames go out UNMASKED, as a server sends
- * them (RFC 6455 §5.1). It shares no code with @websock/frame (an oracle built from
+ * The server peer's frames: they go out UNMASKED, as a server sends them (RFC 6455
+ * §5.1), through the client peer's encoder. It shares no code with @websock/frame (an oracle built from
  * the code under test would agree with its bugs), and it writes what a correct
  * server never would when a case asks: reserved opcodes, RSV bits, fragmented or
  * over-long control frames, and masked frames (`mask: key`), which a client must
  * reject with 1002.
  */
 
-const encoder = new TextEncoder();
-
-export function payloadBytes(data: Uint8Array | string | undefined): Uint8Array {
-  if (data === undefined) return new Uint8Array(0);
-  return typeof data === 'string' ? encoder.encode(data) : data;
-}
-
-export function serverHeaderLength(length: number, masked: boolean): number {
-  const base = length < 126 ? 2 : length < 0x10000 ? 4 : 10;
-  return masked ? base + 4 : base;
-}
+/** Payload bytes of a frame: the client peer's helper. */
+export const payloadBytes = toBytes;
+/** Header length of a frame: the client peer's helper. */
+export const serverHeaderLength = headerLength;
+/** Buffers back to back: the client peer's helper. */
+export const concat = concatBytes;
 
 /**
- * One frame as a server writes it. `mask` defaults to none; a `Uint8Array` key
- * masks the frame (a violation from a server, used by the masked-frame cases).
+ * One frame as a server writes it: the client peer's encoder, with `mask` meaning
+ * "none" by default; a `Uint8Array` key masks the frame (a violation from a server,
+ * used by the masked-frame cases).
  */
 export function encodeServerFrame(frame: OutFrame): Uint8Array {
-  const payload = payloadBytes(frame.payload);
-  const key = frame.mask instanceof Uint8Array ? frame.mask : null;
-  const length = payload.length;
-  const out = new Uint8Array(serverHeaderLength(length, key !== null) + length);
-  out[0] = ((frame.fin ?? true) ? 0x80 : 0) | (((frame.rsv ?? 0) & 7) << 4) | (frame.opcode & 0x0f);
-  const maskBit = key ? 0x80 : 0;
-  let p = 2;
-  if (length < 126) out[1] = maskBit | length;
-  else if (length < 0x10000) {
-    out[1] = maskBit | 126;
-    out[2] = length >>> 8;
-    out[3] = length & 0xff;
-    p = 4;
-  } else {
-    out[1] = maskBit | 127;
-    // 2^53 is far beyond any test payload: the top 32 bits come from a division.
-    const high = Math.floor(length / 0x100000000);
-    const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
-    view.setUint32(2, high);
-    view.setUint32(6, length >>> 0);
-    p = 10;
-  }
-  if (key) {
-    out.set(key.subarray(0, 4), p);
-    p += 4;
-    for (let i = 0; i < length; i++) out[p + i] = (payload[i] as number) ^ (key[i & 3] as number);
-  } else out.set(payload, p);
-  return out;
-}
-
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let total = 0;
-  for (const part of parts) total += part.length;
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+  return encodeFrame({ ...frame, mask: frame.mask instanceof Uint8Array ? frame.mask : false });
 }
 
 const StripState = { Byte0: 0, Byte1: 1, ExtendedLength: 2, MaskKey: 3, Payload: 4 } as const;

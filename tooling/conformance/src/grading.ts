@@ -127,18 +127,32 @@ export function renderSequence(events: readonly (ObservedEvent | ExpectedEvent)[
   return `[${events.map(renderEvent).join(', ')}]`;
 }
 
-export function grade(
+/** What the official close grading looks at, from the suite's side of the connection. */
+export interface OfficialCloseFacts {
+  closedByMe: boolean;
+  wasClean: boolean;
+  /** The other endpoint's close code, if its close frame carried one. */
+  remoteCode: number | undefined;
+  /** The suite's side dropped TCP (graded FAILED BY CLIENT when the suite is the client). */
+  droppedByPeer: boolean;
+}
+
+/**
+ * The official grading, shared by both directions: behaviour is the first grade whose
+ * event sequence equals what was observed (OK wins); close behaviour follows the
+ * suite's order of checks. Adds a problem when the behaviour is not OK.
+ */
+export function officialGrade(
   expected: ExpectedOutcomes,
   expectedClose: ExpectedClose,
-  r: PeerSnapshot,
-  options: GradeOptions = {},
-): Verdict {
-  const problems: string[] = [];
-
-  // Behaviour, as the official suite grades it: the first grade whose sequence equals.
+  events: PeerSnapshot['events'],
+  close: OfficialCloseFacts,
+  informational: boolean,
+  problems: string[],
+): { behavior: Behavior; behaviorClose: BehaviorClose; officialPass: boolean } {
   let behavior: Behavior = 'FAILED';
   for (const [name, seq] of Object.entries(expected)) {
-    if (sequenceMatches(r.events, seq)) {
+    if (sequenceMatches(events, seq)) {
       behavior = name === 'OK' ? 'OK' : name === 'NON-STRICT' ? 'NON-STRICT' : 'FAILED';
       if (behavior === 'OK') break;
     }
@@ -147,27 +161,51 @@ export function grade(
     const wanted = Object.entries(expected)
       .map(([name, seq]) => `${name}: ${renderSequence(seq)}`)
       .join('; ');
-    problems.push(`behaviour ${behavior}: observed ${renderSequence(r.events)}, expected ${wanted}`);
+    problems.push(`behaviour ${behavior}: observed ${renderSequence(events)}, expected ${wanted}`);
   }
 
-  // Close behaviour, official order.
-  const remoteCode = r.closeReceived?.code;
   let behaviorClose: BehaviorClose;
-  if (expectedClose.closedByMe !== r.closedByMe) {
+  if (expectedClose.closedByMe !== close.closedByMe) {
     behaviorClose = 'FAILED';
     if (expectedClose.closedByWrongEndpointIsFatal) behavior = 'FAILED';
-  } else if (expectedClose.requireClean && !r.wasClean) behaviorClose = 'UNCLEAN';
-  else if (remoteCode !== undefined && !expectedClose.closeCode.includes(remoteCode)) behaviorClose = 'WRONG CODE';
-  else if (r.droppedByMe) behaviorClose = 'FAILED BY CLIENT';
+  } else if (expectedClose.requireClean && !close.wasClean) behaviorClose = 'UNCLEAN';
+  else if (close.remoteCode !== undefined && !expectedClose.closeCode.includes(close.remoteCode)) {
+    behaviorClose = 'WRONG CODE';
+  } else if (close.droppedByPeer) behaviorClose = 'FAILED BY CLIENT';
   else behaviorClose = 'OK';
 
-  if (options.informational) {
+  if (informational) {
     behavior = 'INFORMATIONAL';
     behaviorClose = 'INFORMATIONAL';
   }
   const officialPass =
     (behavior === 'OK' || behavior === 'NON-STRICT' || behavior === 'INFORMATIONAL') &&
     (behaviorClose === 'OK' || behaviorClose === 'INFORMATIONAL');
+  return { behavior, behaviorClose, officialPass };
+}
+
+export function grade(
+  expected: ExpectedOutcomes,
+  expectedClose: ExpectedClose,
+  r: PeerSnapshot,
+  options: GradeOptions = {},
+): Verdict {
+  const problems: string[] = [];
+
+  const remoteCode = r.closeReceived?.code;
+  const { behavior, behaviorClose, officialPass } = officialGrade(
+    expected,
+    expectedClose,
+    r.events,
+    {
+      closedByMe: r.closedByMe,
+      wasClean: r.wasClean,
+      remoteCode,
+      droppedByPeer: r.droppedByMe,
+    },
+    options.informational === true,
+    problems,
+  );
 
   // Strict close checks: every case must end in a complete closing handshake and the
   // server closing TCP, whoever started it.
@@ -211,4 +249,32 @@ export function grade(
   for (const v of r.violations) problems.push(`server protocol violation: ${v}`);
 
   return { behavior, behaviorClose, officialPass, problems };
+}
+
+/**
+ * Fail-fast timing, both directions: the close from the endpoint under test (`who`)
+ * must come after the invalid chop or fragment was sent and before the next one.
+ */
+export function failFastProblems(
+  window: { after: string; before: string },
+  r: Pick<PeerSnapshot, 'events' | 'closeReceived'>,
+  who: 'server' | 'client',
+  gapMs: number | undefined,
+  problems: string[],
+): void {
+  const at = (tag: string) => r.events.find((e) => e.type === 'timeout' && e.tag === tag)?.at;
+  const after = at(window.after);
+  const before = at(window.before);
+  const closeAt = r.closeReceived?.at;
+  if (after === undefined) {
+    problems.push(`fail-fast: the ${who} closed before the invalid data was sent (no mark ${window.after})`);
+  } else if (before !== undefined) {
+    problems.push(
+      `fail-fast: the connection was still open ${Math.round(before - after)} ms after the invalid data was sent` +
+        `${gapMs === undefined ? '' : ` (gap ${gapMs} ms)`}: the ${who} failed it only ` +
+        `${closeAt === undefined ? 'never' : `after the rest arrived (close at ${closeAt} ms)`}`,
+    );
+  } else if (closeAt !== undefined && closeAt < after) {
+    problems.push(`fail-fast: close at ${closeAt} ms came before the invalid data (sent at ${after} ms)`);
+  }
 }

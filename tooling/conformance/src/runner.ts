@@ -1,5 +1,5 @@
 import type { ConformanceCase } from './cases.js';
-import { grade, progress, renderSequence, type Verdict } from './grading.js';
+import { failFastProblems, grade, progress, renderSequence, type Verdict } from './grading.js';
 import { Peer, type PeerExtension, type PeerSnapshot } from './peer.js';
 
 export interface TargetAddress {
@@ -90,31 +90,8 @@ export async function runCase(
     ...(c.emptyCloseReplyAllowed ? { emptyCloseReplyAllowed: true } : {}),
   });
   if (scriptError) verdict.problems.unshift(`the case script threw: ${(scriptError as Error).stack ?? scriptError}`);
-  if (c.failFast) failFastProblems(c.failFast, snapshot, o.gapMs, verdict.problems);
+  if (c.failFast) failFastProblems(c.failFast, snapshot, 'server', o.gapMs, verdict.problems);
   return { id: c.id, verdict, snapshot, durationMs: Math.round(performance.now() - started) };
-}
-
-/** The close must come after the invalid chop/fragment was sent and before the next one. */
-function failFastProblems(
-  window: { after: string; before: string },
-  r: PeerSnapshot,
-  gapMs: number,
-  problems: string[],
-): void {
-  const at = (tag: string) => r.events.find((e) => e.type === 'timeout' && e.tag === tag)?.at;
-  const after = at(window.after);
-  const before = at(window.before);
-  const closeAt = r.closeReceived?.at;
-  if (after === undefined) {
-    problems.push(`fail-fast: the server closed before the invalid data was sent (no mark ${window.after})`);
-  } else if (before !== undefined) {
-    problems.push(
-      `fail-fast: the connection was still open ${Math.round(before - after)} ms after the invalid data was sent ` +
-        `(gap ${gapMs} ms): the server failed it only ${closeAt === undefined ? 'never' : `after the rest arrived (close at ${closeAt} ms)`}`,
-    );
-  } else if (closeAt !== undefined && closeAt < after) {
-    problems.push(`fail-fast: close at ${closeAt} ms came before the invalid data (sent at ${after} ms)`);
-  }
 }
 
 export function formatReport(c: ConformanceCase, report: CaseReport, logLines = 60): string {

@@ -1,10 +1,8 @@
 import {
-  type Behavior,
-  type BehaviorClose,
   type ExpectedClose,
   type ExpectedOutcomes,
-  renderSequence,
-  sequenceMatches,
+  failFastProblems,
+  officialGrade,
   type Verdict,
 } from '../grading.js';
 import type { ServerPeerSnapshot } from './server-peer.js';
@@ -45,38 +43,18 @@ export function gradeClient(
 ): Verdict {
   const problems: string[] = [];
 
-  let behavior: Behavior = 'FAILED';
-  for (const [name, seq] of Object.entries(expected)) {
-    if (sequenceMatches(r.events, seq)) {
-      behavior = name === 'OK' ? 'OK' : name === 'NON-STRICT' ? 'NON-STRICT' : 'FAILED';
-      if (behavior === 'OK') break;
-    }
-  }
-  if (behavior !== 'OK') {
-    const wanted = Object.entries(expected)
-      .map(([name, seq]) => `${name}: ${renderSequence(seq)}`)
-      .join('; ');
-    problems.push(`behaviour ${behavior}: observed ${renderSequence(r.events)}, expected ${wanted}`);
-  }
-
-  // Close behaviour, in the suite's order, as the suite-as-server sees it.
+  // Close behaviour as the suite-as-server sees it: its own close frame sent and the
+  // client's received, then the suite drops TCP itself (so never FAILED BY CLIENT).
   const clientCode = r.closeReceived?.code;
   const officialWasClean = r.closeReceived !== null && r.closeReceivedValid && r.closeSent !== null;
-  let behaviorClose: BehaviorClose;
-  if (expectedClose.closedByMe !== r.closedByMe) {
-    behaviorClose = 'FAILED';
-    if (expectedClose.closedByWrongEndpointIsFatal) behavior = 'FAILED';
-  } else if (expectedClose.requireClean && !officialWasClean) behaviorClose = 'UNCLEAN';
-  else if (clientCode !== undefined && !expectedClose.closeCode.includes(clientCode)) behaviorClose = 'WRONG CODE';
-  else behaviorClose = 'OK';
-
-  if (options.informational) {
-    behavior = 'INFORMATIONAL';
-    behaviorClose = 'INFORMATIONAL';
-  }
-  const officialPass =
-    (behavior === 'OK' || behavior === 'NON-STRICT' || behavior === 'INFORMATIONAL') &&
-    (behaviorClose === 'OK' || behaviorClose === 'INFORMATIONAL');
+  const { behavior, behaviorClose, officialPass } = officialGrade(
+    expected,
+    expectedClose,
+    r.events,
+    { closedByMe: r.closedByMe, wasClean: officialWasClean, remoteCode: clientCode, droppedByPeer: false },
+    options.informational === true,
+    problems,
+  );
 
   // Strict: every case ends with a complete closing handshake, then the server's FIN,
   // then the client's.
@@ -125,31 +103,7 @@ export function gradeClient(
   for (const p of r.request.problems) problems.push(`opening handshake request: ${p}`);
   for (const v of r.violations) problems.push(`client protocol violation: ${v}`);
 
-  if (options.failFast) failFastProblems(options.failFast, r, options.gapMs, problems);
+  if (options.failFast) failFastProblems(options.failFast, r, 'client', options.gapMs, problems);
 
   return { behavior, behaviorClose, officialPass, problems };
-}
-
-/** The client's close must come after the invalid chop/fragment was sent and before the next one. */
-function failFastProblems(
-  window: { after: string; before: string },
-  r: ServerPeerSnapshot,
-  gapMs: number | undefined,
-  problems: string[],
-): void {
-  const at = (tag: string) => r.events.find((e) => e.type === 'timeout' && e.tag === tag)?.at;
-  const after = at(window.after);
-  const before = at(window.before);
-  const closeAt = r.closeReceived?.at;
-  if (after === undefined) {
-    problems.push(`fail-fast: the client closed before the invalid data was sent (no mark ${window.after})`);
-  } else if (before !== undefined) {
-    problems.push(
-      `fail-fast: the connection was still open ${Math.round(before - after)} ms after the invalid data was sent` +
-        `${gapMs === undefined ? '' : ` (gap ${gapMs} ms)`}: the client failed it only ` +
-        `${closeAt === undefined ? 'never' : `after the rest arrived (close at ${closeAt} ms)`}`,
-    );
-  } else if (closeAt !== undefined && closeAt < after) {
-    problems.push(`fail-fast: close at ${closeAt} ms came before the invalid data (sent at ${after} ms)`);
-  }
 }

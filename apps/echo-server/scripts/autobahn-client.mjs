@@ -5,45 +5,14 @@
 //
 //   pnpm --filter @websock/echo-server autobahn:client
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { summarizeReport } from './report-summary.mjs';
+import { join } from 'node:path';
+import { appDir, autobahnDir, requireBuilt, requireDocker, summarizeReport, wstestArgs } from './autobahn-common.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const appDir = join(here, '..');
-const autobahnDir = join(appDir, 'autobahn');
-const image = 'crossbario/autobahn-testsuite';
-
-const docker = spawnSync('docker', ['info'], { stdio: 'ignore' });
-if (docker.error || docker.status !== 0) {
-  console.error('Docker is not available (no docker command, or no running Docker engine).');
-  console.error(`This script runs the official suite through the Docker image ${image}; install Docker and retry.`);
-  process.exit(2);
-}
+requireDocker();
 const driver = join(appDir, 'dist', 'fuzzing-client-cli.js');
-if (!existsSync(driver)) {
-  console.error('Build first: pnpm turbo run build --filter=@websock/echo-server...');
-  process.exit(2);
-}
+requireBuilt(driver);
 
-const suite = spawn(
-  'docker',
-  [
-    'run',
-    '--rm',
-    '--network=host',
-    '-v',
-    `${autobahnDir}:/autobahn`,
-    image,
-    'wstest',
-    '--mode',
-    'fuzzingserver',
-    '--spec',
-    '/autobahn/fuzzingserver.json',
-  ],
-  { stdio: 'inherit' },
-);
+const suite = spawn('docker', wstestArgs('fuzzingserver', '/autobahn/fuzzingserver.json'), { stdio: 'inherit' });
 process.on('exit', () => suite.exitCode === null && suite.kill('SIGTERM'));
 await new Promise((resolve) => setTimeout(resolve, 3000));
 

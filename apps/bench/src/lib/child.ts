@@ -216,3 +216,40 @@ export function describeMachine(): Machine {
     nofileHard: parse(hard),
   };
 }
+
+/** Where the processes of a run go: the server on CPU 0, load generators on the others. */
+export interface Placement {
+  pinned: boolean;
+  /** CPU list (`taskset -c`) of each load generator. */
+  loadCpus: string[];
+  note?: string;
+}
+
+export function planPlacement(machine: Machine, pin: boolean, clients: number | undefined): Placement {
+  const pinned = pin && machine.taskset;
+  const clientCount = Math.max(1, clients ?? Math.min(Math.max(machine.cores - 1, 1), 3));
+  const loadCpus = Array.from({ length: clientCount }, (_, i) => String(1 + (i % Math.max(machine.cores - 1, 1))));
+  return pin && !machine.taskset
+    ? { pinned, loadCpus, note: 'Not pinned: taskset is missing or fewer than 2 CPUs are usable.' }
+    : { pinned, loadCpus };
+}
+
+/**
+ * Open files for `wanted` connections plus `margin`: raises the soft limit for the child
+ * processes when the hard limit allows, else lowers the count (and says so in `note`).
+ */
+export function planOpenFiles(
+  machine: Machine,
+  wanted: number,
+  margin: number,
+): { count: number; nofile: number | undefined; note?: string } {
+  const needed = wanted + margin;
+  if (machine.nofileSoft >= needed) return { count: wanted, nofile: undefined };
+  if (machine.nofileHard >= needed) return { count: wanted, nofile: needed };
+  const count = Math.max(100, Math.floor(machine.nofileHard) - margin);
+  return {
+    count,
+    nofile: Math.floor(machine.nofileHard),
+    note: `reduced from ${wanted} to ${count}: the hard open-file limit is ${machine.nofileHard}.`,
+  };
+}

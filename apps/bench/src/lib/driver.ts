@@ -5,7 +5,7 @@
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Child, describeMachine, type Machine } from './child.js';
+import { Child, describeMachine, type Machine, planOpenFiles, planPlacement } from './child.js';
 import type { LoadReply, ServerReply, ServerStats } from './ipc.js';
 import { SERVERS, type ServerDef } from './servers.js';
 import { median, quantile } from './stats.js';
@@ -142,27 +142,18 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const workloads = selectWorkloads(options.workloads);
   const servers = selectServers(options.servers);
 
-  const pinned = options.pin && machine.taskset;
-  if (options.pin && !machine.taskset) notes.push('Not pinned: taskset is missing or fewer than 2 CPUs are usable.');
-  const clientCount = Math.max(1, options.clients ?? Math.min(Math.max(machine.cores - 1, 1), 3));
-  const loadCpus = Array.from({ length: clientCount }, (_, i) => String(1 + (i % Math.max(machine.cores - 1, 1))));
+  const { pinned, loadCpus, note: placementNote } = planPlacement(machine, options.pin, options.clients);
+  if (placementNote) notes.push(placementNote);
+  const clientCount = loadCpus.length;
 
   // Open files: the server holds every idle connection, each generator its share, plus a margin.
   let idleConnections = options.idleConnections;
-  const margin = 256;
   let nofile: number | undefined;
   if (workloads.some((workload) => workload.kind === WorkloadKind.Idle)) {
-    const needed = idleConnections + margin;
-    if (machine.nofileSoft < needed) {
-      if (machine.nofileHard >= needed) nofile = needed;
-      else {
-        idleConnections = Math.max(100, Math.floor(machine.nofileHard) - margin);
-        nofile = Math.floor(machine.nofileHard);
-        notes.push(
-          `Idle connections reduced from ${options.idleConnections} to ${idleConnections}: the hard open-file limit is ${machine.nofileHard}.`,
-        );
-      }
-    }
+    const plan = planOpenFiles(machine, options.idleConnections, 256);
+    idleConnections = plan.count;
+    nofile = plan.nofile;
+    if (plan.note) notes.push(`Idle connections ${plan.note}`);
   }
 
   log(

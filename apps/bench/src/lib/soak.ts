@@ -6,7 +6,7 @@
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Child, describeMachine, type Machine } from './child.js';
+import { Child, describeMachine, type Machine, planOpenFiles, planPlacement } from './child.js';
 import type { LoadReply, ServerSoakReply, SoakCounters, SoakPlan, SoakSample } from './ipc.js';
 import { findServer, type ServerDef } from './servers.js';
 import { analyzeSoak, type SoakAnalysis } from './soak-analysis.js';
@@ -165,26 +165,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const notes: string[] = [];
   const servers = selectServers(options.servers);
 
-  const pinned = options.pin && machine.taskset;
-  if (options.pin && !machine.taskset) notes.push('Not pinned: taskset is missing or fewer than 2 CPUs are usable.');
-  const clientCount = Math.max(1, options.clients ?? Math.min(Math.max(machine.cores - 1, 1), 3));
-  const loadCpus = Array.from({ length: clientCount }, (_, i) => String(1 + (i % Math.max(machine.cores - 1, 1))));
+  const { pinned, loadCpus, note: placementNote } = planPlacement(machine, options.pin, options.clients);
+  if (placementNote) notes.push(placementNote);
 
   // The server holds every connection; each generator its share. Raise the soft limit when it is
   // too low, or soak fewer connections and say so.
-  let connections = options.connections;
-  let nofile: number | undefined;
-  const needed = connections + NOFILE_MARGIN;
-  if (machine.nofileSoft < needed) {
-    if (machine.nofileHard >= needed) nofile = needed;
-    else {
-      connections = Math.max(100, Math.floor(machine.nofileHard) - NOFILE_MARGIN);
-      nofile = Math.floor(machine.nofileHard);
-      notes.push(
-        `Connections reduced from ${options.connections} to ${connections}: the hard open-file limit is ${machine.nofileHard}.`,
-      );
-    }
-  }
+  const { count: connections, nofile, note: filesNote } = planOpenFiles(machine, options.connections, NOFILE_MARGIN);
+  if (filesNote) notes.push(`Connections ${filesNote}`);
+  const clientCount = loadCpus.length;
   const settings = soakSettings({ ...options, connections }, clientCount);
   log(
     `soak: ${connections} connections, ${settings.durationMs / 1000} s per server, lifetime ${settings.lifetimeMs} ms, ` +

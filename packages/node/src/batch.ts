@@ -49,8 +49,15 @@ export function appendFrame(header: Uint8Array, payload: Uint8Array): void {
   used += size;
 }
 
-/** Writes the batched bytes so far, e.g. before a large frame that must follow them. */
-export function flush(): void {
+/**
+ * Writes what is batched for `socket`, if anything: call it before writing to or
+ * ending that socket directly, so the batched frames keep their place on the wire.
+ */
+export function flushBatchOf(socket: Socket): void {
+  if (owner === socket) flush();
+}
+
+function flush(): void {
   if (used > start && owner !== null && owner.writable) owner.write(slab.subarray(start, used));
   start = used;
 }

@@ -7,7 +7,7 @@ import {
   type ProtocolError,
   type Role,
 } from '@websock/protocol';
-import { appendFrame, BATCH_FRAME_LIMIT, beginBatch, endBatch, flush, isBatching } from './batch.js';
+import { appendFrame, BATCH_FRAME_LIMIT, beginBatch, endBatch, flushBatchOf, isBatching } from './batch.js';
 
 const DEFAULT_CLOSE_TIMEOUT = 5_000;
 const PAUSED_BY_APP = 1;
@@ -263,7 +263,7 @@ export class WebSocket<Data = undefined> {
       }
       return;
     }
-    if (isBatching(socket)) flush(); // what was batched goes first
+    flushBatchOf(socket); // what was batched goes first
     socket.cork();
     socket.write(header);
     socket.write(payload);
@@ -274,7 +274,7 @@ export class WebSocket<Data = undefined> {
   releaseTransport(): void {
     if (this.connection.role === 'server') {
       // The close frame may still sit in the output batch: it goes before the FIN.
-      if (isBatching(this.socket)) flush();
+      flushBatchOf(this.socket);
       // The server closes TCP first (RFC 6455 §7.1.1). A half-close keeps reading,
       // so the peer's close frame still in flight does not turn our FIN into a reset.
       this.socket.end();

@@ -12,6 +12,7 @@ import {
   runClientCase,
 } from '../src/server-peer/index.js';
 import { clientUnderTest, echoClient } from './support/echo-clients.js';
+import { CATEGORY_NAMES as SERVER_CATEGORY_NAMES } from './support/suite.js';
 
 /**
  * Autobahn|Testsuite's client suite (its fuzzing-server mode), played by the raw
@@ -53,16 +54,8 @@ const GROUPS: Array<{ title: string; categories: readonly number[]; concurrency:
 ];
 
 const CATEGORY_NAMES: Record<number, string> = {
+  ...SERVER_CATEGORY_NAMES,
   [CLIENT_ONLY_CATEGORY]: 'Client only: masked server frames (M), frames sent with the 101 (H)',
-  1: 'Framing',
-  2: 'Pings/Pongs',
-  3: 'Reserved Bits',
-  4: 'Opcodes',
-  5: 'Fragmentation',
-  6: 'UTF-8 Handling',
-  7: 'Close Handling',
-  9: 'Limits/Performance',
-  10: 'Misc (auto-fragmentation)',
 };
 
 const RUN: ClientRunOptions = { gapMs: 300 };

@@ -35,6 +35,11 @@ export function isBatching(socket: Socket): boolean {
   return owner === socket;
 }
 
+/** Bytes batched for `socket` and not yet written to it. */
+export function batchedBytesOf(socket: Socket): number {
+  return owner === socket ? used - start : 0;
+}
+
 /** Appends one small frame (header + payload, at most BATCH_FRAME_LIMIT bytes) to the batch. */
 export function appendFrame(header: Uint8Array, payload: Uint8Array): void {
   const size = header.length + payload.length;

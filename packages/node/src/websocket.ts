@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { CloseCode } from '@websock/close';
 import {
   type CloseResult,
   Connection,
@@ -7,25 +8,43 @@ import {
   type ProtocolError,
   type Role,
 } from '@websock/protocol';
-import { appendFrame, BATCH_FRAME_LIMIT, beginBatch, endBatch, flushBatchOf, isBatching } from './batch.js';
+import {
+  appendFrame,
+  BATCH_FRAME_LIMIT,
+  batchedBytesOf,
+  beginBatch,
+  endBatch,
+  flushBatchOf,
+  isBatching,
+} from './batch.js';
 
 const DEFAULT_CLOSE_TIMEOUT = 5_000;
 const PAUSED_BY_APP = 1;
 const PAUSED_BY_CORE = 2;
 
-/** Event handlers for one connection: one object per server (or client), no per-message closures. */
+/**
+ * Event handlers for one connection: one object per server (or client), no per-message closures.
+ *
+ * A handler that throws does not take the process down: the error is reported to `error`
+ * (or, without one, to `console.error`) and the connection is closed with 1011
+ * (internal error), since the application's state for it can no longer be trusted.
+ */
 export interface WebSocketHandlers<Data> {
   open?(ws: WebSocket<Data>): void;
   /** A whole message. `data` is a view (no copy); `isBinary` false means it is valid UTF-8 text. */
   message?(ws: WebSocket<Data>, data: Buffer, isBinary: boolean): void;
-  /** The socket's write buffer has room again after `send` returned false. */
+  /** Everything the connection holds for the peer fell below the high-water mark after `send` returned false. */
   drain?(ws: WebSocket<Data>): void;
   ping?(ws: WebSocket<Data>, data: Buffer): void;
   pong?(ws: WebSocket<Data>, data: Buffer): void;
   /** Called once, when the transport has closed. */
   close?(ws: WebSocket<Data>, code: number, reason: string, wasClean: boolean): void;
-  /** The peer broke the protocol (the connection is being failed with `error.closeCode`). */
-  error?(ws: WebSocket<Data>, error: ProtocolError): void;
+  /**
+   * Something went wrong on this connection: the peer broke the protocol (a `ProtocolError`;
+   * the connection is being failed with its `closeCode`), or one of these handlers threw
+   * (the connection is being closed with 1011).
+   */
+  error?(ws: WebSocket<Data>, error: unknown): void;
 }
 
 export interface WebSocketOptions {
@@ -82,6 +101,8 @@ export class WebSocket<Data = undefined> {
   private readonly idleTimeout: number;
   private readonly maxBufferedAmount: number;
   private closeTimer: NodeJS.Timeout | undefined;
+  /** `send` returned false and the `drain` handler is owed a call. */
+  private owesDrain = false;
   /** Who wants reading stopped: the application (APP) and/or the core (CORE). */
   private pausedBy = 0;
   /** Bytes that came with the handshake while the application had paused in `open`. */
@@ -128,7 +149,13 @@ export class WebSocket<Data = undefined> {
     socket.on('error', noop); // the 'close' that follows reports it (as 1006 when no close frame came)
     if (this.handlers.drain !== undefined) socket.on('drain', onSocketDrain);
     this.connection.open();
-    this.handlers.open?.(this);
+    if (this.handlers.open !== undefined) {
+      try {
+        this.handlers.open(this);
+      } catch (error) {
+        this.handlerFailed(error);
+      }
+    }
     if (head !== undefined && head.length > 0) {
       if (this.pausedBy === 0) this.receive(head);
       else this.heldHead = head;
@@ -140,24 +167,45 @@ export class WebSocket<Data = undefined> {
     return readyStates[this.connection.state];
   }
 
-  /** Bytes accepted by `send` but not yet handed to the kernel. */
+  /**
+   * Every byte the connection holds for the peer and has not handed to the kernel: the
+   * socket's buffer, frames batched for it, and messages queued in the core behind an
+   * asynchronous extension (counted before compression).
+   */
   get bufferedAmount(): number {
-    return this.socket.writableLength + this.connection.bufferedAmount;
+    const socket = this.socket;
+    return socket.writableLength + batchedBytesOf(socket) + this.connection.bufferedAmount;
   }
 
   /**
    * Sends a message: strings as text, bytes as binary unless `isBinary` says otherwise.
-   * Returns false when the socket's buffer is over its high-water mark: wait for `drain`.
-   * Throws InvalidStateError unless the connection is open.
+   *
+   * Returns true when the message went out or is buffered under the high-water mark.
+   * Returns false when it was not sent right away: while `readyState` is OPEN, it is
+   * buffered and `bufferedAmount` is over the high-water mark (wait for `drain`; past
+   * `maxBufferedAmount` the connection is closed with 1008); once the connection is
+   * closing or closed, the message was dropped. It never throws for the connection's
+   * state, so a loop over many connections cannot stop halfway on one that is closing.
    */
   send(data: string | ArrayBufferView | ArrayBuffer, isBinary?: boolean): boolean {
+    if (this.connection.state !== 'open') return false;
     if (typeof data === 'string') {
       this.connection.send(Buffer.from(data, 'utf8'), isBinary ?? false);
     } else {
       this.connection.send(toUint8Array(data), isBinary ?? true);
     }
-    if (!this.socket.writableNeedDrain) return true;
-    if (this.bufferedAmount > this.maxBufferedAmount) this.close(1008, 'slow consumer');
+    return this.checkBuffered();
+  }
+
+  /** Applies the backpressure rules after a write: true while under the high-water mark. */
+  private checkBuffered(): boolean {
+    const buffered = this.bufferedAmount;
+    if (buffered < this.socket.writableHighWaterMark) return true;
+    if (buffered > this.maxBufferedAmount) {
+      this.close(CloseCode.PolicyViolation, 'slow consumer');
+    } else if (this.handlers.drain !== undefined) {
+      this.owesDrain = true;
+    }
     return false;
   }
 
@@ -177,12 +225,21 @@ export class WebSocket<Data = undefined> {
     return true;
   }
 
-  ping(data?: string | ArrayBufferView | ArrayBuffer): void {
+  /**
+   * Sends a ping (payload at most 125 bytes, else RangeError). Returns false, sending
+   * nothing, once the connection is closing or closed, like `send`.
+   */
+  ping(data?: string | ArrayBufferView | ArrayBuffer): boolean {
+    if (this.connection.state !== 'open') return false;
     this.connection.ping(data === undefined ? undefined : toBytes(data));
+    return true;
   }
 
-  pong(data?: string | ArrayBufferView | ArrayBuffer): void {
+  /** Sends an unsolicited pong (a heartbeat the peer need not answer); false once closing, like `ping`. */
+  pong(data?: string | ArrayBufferView | ArrayBuffer): boolean {
+    if (this.connection.state !== 'open') return false;
     this.connection.pong(data === undefined ? undefined : toBytes(data));
+    return true;
   }
 
   /**
@@ -239,9 +296,35 @@ export class WebSocket<Data = undefined> {
     }
   }
 
-  /** @internal */
-  drain(): void {
-    this.handlers.drain?.(this);
+  /** @internal The socket drained, or the core wrote queued output: the `drain` handler may be due. */
+  checkDrain(): void {
+    if (!this.owesDrain || this.bufferedAmount >= this.socket.writableHighWaterMark) return;
+    this.owesDrain = false;
+    if (this.handlers.drain === undefined) return;
+    try {
+      this.handlers.drain(this);
+    } catch (error) {
+      this.handlerFailed(error);
+    }
+  }
+
+  /** @internal Reports an error of this connection to the `error` handler (never silently). */
+  reportError(error: unknown): void {
+    if (this.handlers.error === undefined) {
+      console.error('websock: unhandled error on a connection (pass an `error` handler to handle it):', error);
+      return;
+    }
+    try {
+      this.handlers.error(this, error);
+    } catch (secondary) {
+      console.error('websock: the `error` handler threw while reporting', error, secondary);
+    }
+  }
+
+  /** @internal An application handler threw: report it and close with 1011 (internal error). */
+  handlerFailed(error: unknown): void {
+    this.reportError(error);
+    if (this.connection.state === 'open') this.close(CloseCode.InternalError);
   }
 
   /** @internal Called by the core: write one frame. */
@@ -261,13 +344,17 @@ export class WebSocket<Data = undefined> {
         frame.set(payload, header.length);
         socket.write(frame);
       }
-      return;
+    } else {
+      flushBatchOf(socket); // what was batched goes first
+      socket.cork();
+      socket.write(header);
+      socket.write(payload);
+      socket.uncork();
     }
-    flushBatchOf(socket); // what was batched goes first
-    socket.cork();
-    socket.write(header);
-    socket.write(payload);
-    socket.uncork();
+    // Output the core had queued (behind a compressor) just moved into the socket. When the
+    // socket itself is under its mark it will emit no 'drain': check here, once the core's
+    // current call has returned (a `drain` handler may send again).
+    if (this.owesDrain && !socket.writableNeedDrain) process.nextTick(checkDrainOf, this);
   }
 
   /** @internal Called by the core when the handshake is complete or the connection failed. */
@@ -307,7 +394,12 @@ export class WebSocket<Data = undefined> {
     if (this.result !== null) return;
     const result = this.connection.receiveEof();
     this.result = result;
-    this.handlers.close?.(this, result.code, result.reason, result.wasClean);
+    if (this.handlers.close === undefined) return;
+    try {
+      this.handlers.close(this, result.code, result.reason, result.wasClean);
+    } catch (error) {
+      this.reportError(error);
+    }
   }
 }
 
@@ -323,19 +415,35 @@ class CoreEvents<Data> implements ConnectionHandler {
   }
 
   message(data: Uint8Array, isBinary: boolean): void {
-    this.handlers.message?.(this.ws, toBuffer(data), isBinary);
+    if (this.handlers.message === undefined) return;
+    try {
+      this.handlers.message(this.ws, toBuffer(data), isBinary);
+    } catch (error) {
+      this.ws.handlerFailed(error);
+    }
   }
 
   ping(data: Uint8Array): void {
-    this.handlers.ping?.(this.ws, toBuffer(data));
+    if (this.handlers.ping === undefined) return;
+    try {
+      this.handlers.ping(this.ws, toBuffer(data));
+    } catch (error) {
+      this.ws.handlerFailed(error);
+    }
   }
 
   pong(data: Uint8Array): void {
-    this.handlers.pong?.(this.ws, toBuffer(data));
+    if (this.handlers.pong === undefined) return;
+    try {
+      this.handlers.pong(this.ws, toBuffer(data));
+    } catch (error) {
+      this.ws.handlerFailed(error);
+    }
   }
 
   error(error: ProtocolError): void {
-    this.handlers.error?.(this.ws, error);
+    // The peer's violation was answered on the wire; it is news only to an application that asked.
+    if (this.handlers.error !== undefined) this.ws.reportError(error);
   }
 
   closeTransport(): void {
@@ -373,7 +481,11 @@ function onSocketTimeout(this: SocketWithWebSocket): void {
 }
 
 function onSocketDrain(this: SocketWithWebSocket): void {
-  this[kWebSocket].drain();
+  this[kWebSocket].checkDrain();
+}
+
+function checkDrainOf(ws: WebSocket<unknown>): void {
+  ws.checkDrain();
 }
 
 function toBuffer(data: Uint8Array): Buffer {

@@ -127,7 +127,7 @@ describe('WebSocket over a TCP pair, server role against client role', () => {
     expect(serverSide.messages).toEqual([['hi', false]]);
   });
 
-  it('refuses to send when not open, and close is idempotent', async () => {
+  it('drops sends once closing (false, no throw: a broadcast loop goes on), and close is idempotent', async () => {
     const { serverSocket } = await socketPair();
     const server = new WebSocket(serverSocket, {}, { role: 'server', closeTimeout: 50 }, undefined);
     server.start();
@@ -135,6 +135,10 @@ describe('WebSocket over a TCP pair, server role against client role', () => {
     server.close(1000);
     server.close(1000);
     expect(server.readyState).toBe(WebSocket.CLOSING);
-    expect(() => server.send('late')).toThrow(expect.objectContaining({ name: 'InvalidStateError' }));
+    const buffered = server.bufferedAmount;
+    expect(server.send('late')).toBe(false);
+    expect(server.ping()).toBe(false);
+    expect(server.pong()).toBe(false);
+    expect(server.bufferedAmount).toBe(buffered);
   });
 });

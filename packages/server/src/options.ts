@@ -2,7 +2,7 @@ import type { Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { SecureContextOptions, TlsOptions } from 'node:tls';
-import type { WebSocketHandlers } from '@websock/node';
+import type { WebSocket, WebSocketHandlers } from '@websock/node';
 import type { PerMessageDeflateOptions } from '@websock/permessage-deflate';
 
 /**
@@ -25,7 +25,15 @@ export interface UpgradeRequest {
 /** Chooses a subprotocol among the client's offers (in the client's order); undefined for none. */
 export type ProtocolSelector = (offered: readonly string[], request: UpgradeRequest) => string | undefined;
 
-export interface ServerOptions<Data> extends WebSocketHandlers<Data> {
+/**
+ * Where an error reported to the server's `error` handler belongs: the request of a
+ * handshake that failed (the client was answered 500), or an open connection.
+ */
+export type ErrorContext<Data> =
+  | { readonly request: UpgradeRequest; readonly ws?: undefined }
+  | { readonly ws: WebSocket<Data>; readonly request?: undefined };
+
+export interface ServerOptions<Data> extends Omit<WebSocketHandlers<Data>, 'error'> {
   /** Port for a standalone server (0 picks a free one). Default 0. */
   readonly port?: number;
   /** Host for a standalone server. Default '127.0.0.1'. */
@@ -79,7 +87,12 @@ export interface ServerOptions<Data> extends WebSocketHandlers<Data> {
    * memory for bandwidth, a choice for the application to make.
    */
   readonly perMessageDeflate?: boolean | PerMessageDeflateOptions;
-  /** Subprotocols this server speaks, in preference order, or a selector. */
+  /**
+   * Subprotocols this server speaks, in preference order, or a selector. Default: the
+   * first one the client offers, as `ws` does. Browsers (and every WHATWG client) fail a
+   * connection whose offer got no protocol back (1006 before `open`); with a list or a
+   * selector that matches none of the offer, that is what such a client sees.
+   */
   readonly protocols?: readonly string[] | ProtocolSelector;
   /**
    * Authentication and routing hook, run before the 101 response. Return the
@@ -87,4 +100,13 @@ export interface ServerOptions<Data> extends WebSocketHandlers<Data> {
    * Any other error is answered with 500.
    */
   upgrade?(request: UpgradeRequest): Data | Promise<Data>;
+  /**
+   * The one place where the server's errors surface, so none vanishes: a handshake that
+   * failed unexpectedly (the `upgrade` hook threw something other than a
+   * `HandshakeRejection`, the protocol selector chose a protocol the client did not offer;
+   * the client only sees 500), a handler that threw (the connection is closed with 1011),
+   * and a peer's protocol violation (a `ProtocolError`; the connection is failed with its
+   * close code). Without it, everything but protocol violations goes to `console.error`.
+   */
+  error?(error: unknown, context: ErrorContext<Data>): void;
 }

@@ -1,9 +1,8 @@
-import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import {
   buildAcceptResponse,
-  buildRejectionResponse,
   HandshakeRejection,
   selectProtocol,
   serializeExtensions,
@@ -16,8 +15,10 @@ import {
   negotiatePerMessageDeflate,
   type PerMessageDeflateOptions,
 } from '@websock/permessage-deflate';
-import type { ServerOptions, UpgradeRequest } from './options.js';
+import { type AttachedEndpoint, attach, detach } from './attach.js';
+import type { ErrorContext, ServerOptions, UpgradeRequest } from './options.js';
 import { createRawListener } from './raw-listener.js';
+import { reject } from './reject.js';
 
 const DEFAULT_HANDSHAKE_TIMEOUT = 10_000;
 const DEFAULT_CLOSE_TIMEOUT = 5_000;
@@ -25,8 +26,6 @@ const DEFAULT_MAX_HEADER_SIZE = 8 * 1024;
 const DEFAULT_MAX_HEADERS = 100;
 const DEFAULT_MAX_CONNECTIONS = 100_000;
 const DEFAULT_MAX_PENDING_HANDSHAKES = 1024;
-/** How long a refused handshake's socket may linger while the client reads the response. */
-const REJECTION_LINGER = 1_000;
 
 export interface ListenAddress {
   readonly host: string;
@@ -50,12 +49,12 @@ export class WebSocketServer<Data = undefined> {
   private readonly listener: NetServer | undefined;
   /** Standalone connections whose request head has not fully arrived yet. */
   private readonly readingHeads: ReadonlySet<Socket> = new Set();
-  private readonly onUpgradeEvent = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    if (!this.matchesPath(req) && this.httpServer !== undefined && this.httpServer.listenerCount('upgrade') > 1) {
-      return; // another upgrade listener on the shared server owns this path
-    }
-    this.handleUpgrade(req, socket, head);
+  /** How an attached server claims its upgrades from the http server's shared router. */
+  private readonly endpoint: AttachedEndpoint = {
+    claims: (req) => this.matchesPath(req),
+    handleUpgrade: (req, socket, head) => this.handleUpgrade(req, socket, head),
   };
+  private attached = false;
   private shuttingDown: Promise<void> | undefined;
   private pendingHandshakes = 0;
   private keepalive: NodeJS.Timeout | undefined;
@@ -80,7 +79,8 @@ export class WebSocketServer<Data = undefined> {
     };
     if (options.server !== undefined) {
       this.httpServer = options.server;
-      this.httpServer.on('upgrade', this.onUpgradeEvent);
+      attach(this.httpServer, this.endpoint);
+      this.attached = true;
     } else {
       const { server, pending } = createRawListener({
         tls: options.tls,
@@ -169,7 +169,7 @@ export class WebSocketServer<Data = undefined> {
     try {
       info = validateUpgradeRequest(req);
     } catch (error) {
-      reject(socket, asRejection(error));
+      this.refuse(socket, error, req);
       return;
     }
     const hook = this.options.upgrade;
@@ -206,7 +206,7 @@ export class WebSocketServer<Data = undefined> {
           else this.accept(req, socket as Socket, head, info, data);
         },
         (error: unknown) => {
-          if (settle()) reject(socket, asRejection(error));
+          if (settle()) this.refuse(socket, error, req);
         },
       );
   }
@@ -215,10 +215,22 @@ export class WebSocketServer<Data = undefined> {
    * Graceful shutdown: stops accepting, sends `code` (default 1001 going away) to every
    * connection, waits for their closing handshakes up to the close timeout, then
    * destroys what is left. Resolves when every connection and the listener are released.
+   * An attached server keeps answering upgrades on its path with 503 until `detach()`.
    */
   close(code = 1001, reason = ''): Promise<void> {
     this.shuttingDown ??= this.shutdown(code, reason);
     return this.shuttingDown;
+  }
+
+  /**
+   * Takes an attached server off its http server: upgrades on its path are no longer
+   * answered by it (they go to other attached servers, the application's own `upgrade`
+   * listeners, or get 404). Does not close connections: call `close()` for that.
+   */
+  detach(): void {
+    if (this.httpServer === undefined || !this.attached) return;
+    this.attached = false;
+    detach(this.httpServer, this.endpoint);
   }
 
   private async shutdown(code: number, reason: string): Promise<void> {
@@ -227,7 +239,6 @@ export class WebSocketServer<Data = undefined> {
     const listenerClosed = listener?.listening
       ? new Promise<void>((resolve) => listener.close(() => resolve()))
       : Promise.resolve();
-    this.httpServer?.off('upgrade', this.onUpgradeEvent);
     // Connections still sending their request head have nothing to lose.
     for (const socket of this.readingHeads) socket.destroy();
     const pending = [...this.connections].map(
@@ -269,7 +280,7 @@ export class WebSocketServer<Data = undefined> {
       if (protocol !== undefined) options = { ...options, protocol };
       response = buildAcceptResponse({ key: info.key, protocol, offeredProtocols, extensions });
     } catch (error) {
-      reject(socket, asRejection(error));
+      this.refuse(socket, error, req);
       return;
     }
     socket.write(response);
@@ -278,9 +289,37 @@ export class WebSocketServer<Data = undefined> {
     ws.start(head);
   }
 
+  /**
+   * Answers a handshake that failed: a `HandshakeRejection` with its own status; anything
+   * else is a fault of ours, answered 500 (no details leave the server) and reported.
+   */
+  private refuse(socket: Duplex, error: unknown, request: UpgradeRequest): void {
+    if (isHandshakeRejection(error)) {
+      reject(socket, error);
+      return;
+    }
+    reject(socket, new HandshakeRejection(500, 'Internal Server Error', { code: 'WS_ERR_INTERNAL', cause: error }));
+    this.reportError(error, { request });
+  }
+
+  private reportError(error: unknown, context: ErrorContext<Data>): void {
+    const report = this.options.error;
+    if (report === undefined) {
+      console.error('websock: unhandled server error (pass an `error` handler to handle it):', error);
+      return;
+    }
+    try {
+      report.call(this.options, error, context);
+    } catch (secondary) {
+      console.error('websock: the `error` handler threw while reporting', error, secondary);
+    }
+  }
+
   private chooseProtocol(offered: readonly string[], req: UpgradeRequest): string | undefined {
     const supported = this.options.protocols;
-    if (supported === undefined || offered.length === 0) return undefined;
+    if (offered.length === 0) return undefined;
+    // The default is the client's first choice: a WHATWG client fails an offer that gets no answer.
+    if (supported === undefined) return offered[0];
     if (typeof supported === 'function') return supported(offered, req) ?? undefined;
     return selectProtocol(offered, supported) ?? undefined;
   }
@@ -307,7 +346,8 @@ export class WebSocketServer<Data = undefined> {
     if (options.drain) handlers.drain = options.drain.bind(options);
     if (options.ping) handlers.ping = options.ping.bind(options);
     if (options.pong) handlers.pong = options.pong.bind(options);
-    if (options.error) handlers.error = options.error.bind(options);
+    const report = options.error;
+    if (report !== undefined) handlers.error = (ws, error) => report.call(options, error, { ws });
     return handlers;
   }
 }
@@ -317,16 +357,9 @@ export function createServer<Data = undefined>(options: ServerOptions<Data>): We
   return new WebSocketServer<Data>(options);
 }
 
-function asRejection(error: unknown): HandshakeRejection {
-  if (error instanceof HandshakeRejection) return error;
-  return new HandshakeRejection(500, 'Internal Server Error', { code: 'WS_ERR_INTERNAL', cause: error });
-}
-
-/** Answers a refused handshake with its HTTP response, then lets the socket go. */
-function reject(socket: Duplex, rejection: HandshakeRejection): void {
-  if (socket.destroyed) return;
-  socket.end(buildRejectionResponse(rejection));
-  setTimeout(() => socket.destroy(), REJECTION_LINGER).unref();
+// TODO(brand): replaced by @websock/handshake's own guard, which also recognises the other build's class.
+function isHandshakeRejection(error: unknown): error is HandshakeRejection {
+  return error instanceof HandshakeRejection;
 }
 
 function noop(): void {}

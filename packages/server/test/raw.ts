@@ -6,6 +6,8 @@ export interface RawPeer {
   socket: Socket;
   /** Resolves once at least `n` bytes have arrived (all received bytes so far). */
   read(n: number, timeoutMs?: number): Promise<Buffer>;
+  /** Resolves once everything received so far satisfies `check` (tested on every arrival). */
+  waitFor(check: (received: Buffer) => boolean): Promise<Buffer>;
   /** Everything received so far. */
   received(): Buffer;
   /** Resolves when the server ended (FIN) or closed the connection. */
@@ -33,6 +35,19 @@ export function openRaw(port: number): Promise<RawPeer> {
         ended,
         received: () => buffer,
         close: () => socket.destroy(),
+        waitFor(check) {
+          return new Promise((done, fail) => {
+            const test = () => {
+              if (check(buffer)) done(buffer);
+              else if (socket.destroyed) fail(new Error(`the connection closed first, after ${buffer.length} bytes`));
+              else waiters.push(test);
+            };
+            socket.once('close', () => {
+              for (const wake of waiters.splice(0)) wake();
+            });
+            test();
+          });
+        },
         read(n, timeoutMs = 3000) {
           return new Promise((done, fail) => {
             const timer = setTimeout(

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { generateSelfSignedCert } from '@websock/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocketClient from 'ws';
-import { createServer, HandshakeRejection, type WebSocketServer } from '../src/index.js';
+import { createServer, HandshakeRejection, ProtocolError, type WebSocketServer } from '../src/index.js';
 import { clientFrame, headEnd, openRaw, upgradeRequest } from './raw.js';
 
 const servers: Array<WebSocketServer<unknown>> = [];
@@ -206,7 +206,9 @@ describe('on the wire', () => {
 
   it('fails the connection with 1002 and closes TCP on a protocol error', async () => {
     let reported: unknown;
-    const { port } = await echoServer({ error: (_ws, error) => (reported = error.closeCode) });
+    const { port } = await echoServer({
+      error: (error, { ws }) => (reported = ws !== undefined && error instanceof ProtocolError && error.closeCode),
+    });
     const peer = await openRaw(port);
     peer.socket.write(upgradeRequest(port));
     const head = headEnd(await peer.read(20));

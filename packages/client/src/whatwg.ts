@@ -6,7 +6,7 @@ export type BinaryType = 'blob' | 'arraybuffer' | 'nodebuffer';
 /** Node-only extras for the WHATWG-style constructor's third argument. */
 export type WebSocketInit = Pick<
   ClientOptions<undefined>,
-  'headers' | 'origin' | 'maxMessageSize' | 'handshakeTimeout' | 'closeTimeout' | 'tls'
+  'headers' | 'origin' | 'maxMessageSize' | 'handshakeTimeout' | 'closeTimeout' | 'tls' | 'perMessageDeflate'
 >;
 
 /** The `close` event (WHATWG `CloseEvent`; Node 20 has no global one). */

@@ -293,3 +293,29 @@ describe('WHATWG WebSocket event order', () => {
     expect(ws.readyState).toBe(WebSocket.CLOSED);
   });
 });
+
+describe('WHATWG WebSocket with permessage-deflate', () => {
+  it('negotiates it from the init argument and round-trips a compressed message', async () => {
+    let serverExtensions = '';
+    let serverBytesRead = (): number => 0;
+    const { url } = await wsServer(
+      (socket, request) => {
+        serverExtensions = socket.extensions;
+        serverBytesRead = () => request.socket.bytesRead;
+        socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary }));
+      },
+      { perMessageDeflate: true },
+    );
+    const ws = new WebSocket(url, [], { perMessageDeflate: true });
+    await once(ws, 'open');
+    expect(ws.extensions).toMatch(/^permessage-deflate\b/);
+    expect(serverExtensions).toMatch(/^permessage-deflate\b/);
+    const text = 'compress me, '.repeat(5000); // 65 kB of text that deflates to a few hundred bytes
+    ws.send(text);
+    const [event] = await once(ws, 'message');
+    expect((event as MessageEvent).data).toBe(text);
+    expect(serverBytesRead()).toBeLessThan(text.length / 10); // the request head plus a compressed frame
+    ws.close();
+    await closed(ws);
+  });
+});

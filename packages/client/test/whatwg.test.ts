@@ -122,10 +122,14 @@ describe('WHATWG WebSocket', () => {
     const ws = new WebSocket(await echo());
     await once(ws, 'open');
     const received: unknown[] = [];
-    ws.onmessage = (event) => received.push(event.data);
+    const both = new Promise<void>((resolve) => {
+      ws.onmessage = (event) => {
+        if (received.push(event.data) === 2) resolve();
+      };
+    });
     ws.send(new Blob([Uint8Array.of(1, 2)]));
     ws.send(Uint8Array.of(3));
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await both;
     expect(received).toHaveLength(2);
     expect(received[0]).toBeInstanceOf(Blob);
     expect([...new Uint8Array(await (received[0] as Blob).arrayBuffer())]).toEqual([1, 2]);

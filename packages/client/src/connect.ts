@@ -39,13 +39,20 @@ export interface ClientOptions<Data> extends WebSocketHandlers<Data> {
   readonly perMessageDeflate?: boolean | PerMessageDeflateOptions;
   /** Application data for the connection (`ws.data`). */
   readonly data?: Data;
+  /**
+   * Aborts the opening handshake: the socket is destroyed (a TCP connect still in
+   * flight is cancelled) and the promise rejects with the signal's reason. Ignored
+   * once the connection is open.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /**
  * Opens a WebSocket connection to a `ws://` or `wss://` URL. Resolves once the
  * opening handshake completed (after the `open` handler ran); rejects with a
  * `HandshakeError` (the server's answer is not a valid 101), a `ConnectError`
- * (timeout, closed during the handshake) or the socket's error (e.g. ECONNREFUSED).
+ * (timeout, closed during the handshake), the socket's error (e.g. ECONNREFUSED) or
+ * the reason of an aborted `signal`.
  */
 export function connect<Data = undefined>(
   url: string | URL,
@@ -57,6 +64,8 @@ export function connect<Data = undefined>(
   } catch (error) {
     return Promise.reject(error);
   }
+  const signal = options.signal;
+  if (signal?.aborted) return Promise.reject(signal.reason);
   const secure = target.protocol === 'wss:';
   const port = target.port === '' ? (secure ? 443 : 80) : Number(target.port);
   const hostname = target.hostname.startsWith('[') ? target.hostname.slice(1, -1) : target.hostname;
@@ -83,13 +92,15 @@ export function connect<Data = undefined>(
     let settled = false;
     let received: Buffer = Buffer.alloc(0);
 
-    const fail = (error: Error) => {
+    const fail = (error: unknown) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
       socket.destroy();
       reject(error);
     };
+    const onAbort = () => fail(signal?.reason);
     const timer = setTimeout(
       () => fail(new ConnectError('WS_ERR_HANDSHAKE_TIMEOUT', 'the opening handshake timed out')),
       options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT,
@@ -119,6 +130,7 @@ export function connect<Data = undefined>(
       }
       settled = true;
       clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
       socket.off('data', onData);
       socket.off('error', fail);
       socket.off('close', onEarlyClose);
@@ -145,6 +157,7 @@ export function connect<Data = undefined>(
     socket.on('data', onData);
     socket.on('error', fail);
     socket.on('close', onEarlyClose);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
 

@@ -6,7 +6,7 @@ export type BinaryType = 'blob' | 'arraybuffer' | 'nodebuffer';
 /** Node-only extras for the WHATWG-style constructor's third argument. */
 export type WebSocketInit = Pick<
   ClientOptions<undefined>,
-  'headers' | 'origin' | 'maxMessageSize' | 'handshakeTimeout' | 'closeTimeout' | 'tls'
+  'headers' | 'origin' | 'maxMessageSize' | 'handshakeTimeout' | 'closeTimeout' | 'tls' | 'perMessageDeflate'
 >;
 
 /** The `close` event (WHATWG `CloseEvent`; Node 20 has no global one). */
@@ -61,6 +61,11 @@ export class WebSocket extends EventTarget {
   #connection: NodeWebSocket | undefined;
   #protocol = '';
   #extensions = '';
+  /** Cancels the opening handshake when `close()` is called while CONNECTING. */
+  readonly #abort = new AbortController();
+  /** Why the connection failed, reported as `error` just before `close` (as the spec orders them). */
+  #failure: unknown;
+  #failed = false;
   /** Bytes of sends made after closing began, which the spec says still count. */
   #discardedBytes = 0;
   /** Sends waiting behind a Blob being read, to keep their order. */
@@ -89,21 +94,26 @@ export class WebSocket extends EventTarget {
     connect(parsed, {
       ...init,
       protocols: offered,
+      signal: this.#abort.signal,
+      // `open` is dispatched right here, synchronously: the bytes that came with the
+      // 101 response are parsed as soon as this returns, and their messages must follow it.
       open: (ws) => {
         this.#connection = ws;
         this.#protocol = ws.protocol;
         this.#extensions = ws.extensions;
         this.#state = 1;
-        queueMicrotask(() => this.dispatchEvent(new Event('open')));
+        this.dispatchEvent(new Event('open'));
       },
       message: (_ws, data, isBinary) => {
+        // Once closing has begun, messages are dropped (the spec delivers them only while OPEN).
+        if (this.#state !== 1) return;
         this.dispatchEvent(new MessageEvent('message', { data: this.#convert(data, isBinary), origin: parsed.origin }));
       },
-      error: (_ws, error) => this.dispatchEvent(new WebSocketErrorEvent(error)),
+      error: (_ws, error) => this.#fail(error),
       close: (_ws, code, reason, wasClean) => this.#closed(code, reason, wasClean),
     }).catch((error: unknown) => {
-      if (this.#state === 3) return;
-      this.dispatchEvent(new WebSocketErrorEvent(error));
+      // The handshake failed, or was aborted by `close()`: nothing was ever opened.
+      this.#fail(error);
       this.#closed(1006, '', false);
     });
   }
@@ -184,14 +194,13 @@ export class WebSocket extends EventTarget {
       throw new DOMException('close reason must be at most 123 bytes of UTF-8', 'SyntaxError');
     }
     if (this.#state >= 2) return;
-    if (this.#state === 0 || this.#connection === undefined) {
-      // Closing before the handshake completed fails the connection.
-      this.#state = 2;
-      this.dispatchEvent(new WebSocketErrorEvent(new Error('closed before the connection was established')));
-      this.#closed(1006, '', false);
+    this.#state = 2;
+    if (this.#connection === undefined) {
+      // Closing before the handshake completed fails the connection: the handshake is
+      // aborted (its socket destroyed), and `error` then `close` follow once it has stopped.
+      this.#abort.abort(new DOMException('closed before the connection was established', 'AbortError'));
       return;
     }
-    this.#state = 2;
     this.#connection.close(code, reason);
   }
 
@@ -203,11 +212,19 @@ export class WebSocket extends EventTarget {
     }
   }
 
+  #fail(error: unknown): void {
+    if (this.#failed) return;
+    this.#failed = true;
+    this.#failure = error;
+  }
+
+  /** The one way to CLOSED: `error` (if the connection failed), then `close`, then nothing more. */
   #closed(code: number, reason: string, wasClean: boolean): void {
     if (this.#state === 3) return;
     this.#state = 3;
     const connection = this.#connection;
     if (connection !== undefined && connection.readyState !== 3) connection.terminate();
+    if (this.#failed) this.dispatchEvent(new WebSocketErrorEvent(this.#failure));
     this.dispatchEvent(new CloseEvent('close', { code, reason, wasClean }));
   }
 

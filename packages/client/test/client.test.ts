@@ -198,6 +198,27 @@ describe('handshake failures are typed', () => {
     expect(error).toMatchObject({ code: 'WS_ERR_HANDSHAKE_TIMEOUT' });
   });
 
+  it('an aborted signal cancels the handshake: rejects with its reason, the server sees the socket close', async () => {
+    let requested!: (socket: Socket) => void;
+    const request = new Promise<Socket>((resolve) => (requested = resolve));
+    const port = await rawServer((socket) => requested(socket)); // holds its answer
+    const controller = new AbortController();
+    const pending = connect(`ws://127.0.0.1:${port}`, { signal: controller.signal });
+    const socket = await request;
+    const serverSawClose = once(socket, 'close');
+    const reason = new Error('no longer needed');
+    controller.abort(reason);
+    await expect(pending).rejects.toBe(reason);
+    await serverSawClose;
+  });
+
+  it('an already aborted signal rejects without connecting', async () => {
+    // Port 1 has no listener: an attempt to connect would reject with ECONNREFUSED instead.
+    await expect(connect('ws://127.0.0.1:1', { signal: AbortSignal.abort() })).rejects.toMatchObject({
+      name: 'AbortError',
+    });
+  });
+
   it('a refused connection rejects with the socket error', async () => {
     const port = await rawServer(() => {});
     for (const cleanup of cleanups.splice(0)) await cleanup();

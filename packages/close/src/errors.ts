@@ -6,13 +6,17 @@
 //   InvalidCloseReasonError extends RangeError
 //                                          the local APPLICATION passed bad arguments;
 //                                          nothing to do with the peer, no close code.
+import { CloseCode } from './codes';
 
 /** Machine-readable codes of {@link CloseFrameError}. */
 export const CloseFrameErrorCode = {
   /** The payload is 1 byte: too short to hold a code. */
   InvalidLength: 'WS_ERR_INVALID_CLOSE_PAYLOAD_LENGTH',
-  /** The payload is over 125 bytes, the limit of a control frame. */
-  TooLong: 'WS_ERR_CLOSE_PAYLOAD_TOO_LONG',
+  /**
+   * The payload is over 125 bytes, the limit of a control frame: the same condition, and the
+   * same code string, as `FrameErrorCode.ControlFrameTooLong` in @websock/frame.
+   */
+  TooLong: 'WS_ERR_CONTROL_FRAME_TOO_LONG',
   /** The code is not one a peer may send. */
   InvalidCode: 'WS_ERR_INVALID_CLOSE_CODE',
   /** The reason is not valid UTF-8. */
@@ -26,12 +30,12 @@ export class CloseFrameError extends Error {
   override readonly name = 'CloseFrameError';
   readonly code: CloseFrameErrorCode;
   /** 1002 (protocol error) for a bad length or code, 1007 (invalid payload) for a reason that is not UTF-8. */
-  readonly closeCode: 1002 | 1007;
+  readonly closeCode: typeof CloseCode.ProtocolError | typeof CloseCode.InvalidPayload;
 
   constructor(code: CloseFrameErrorCode, message: string) {
     super(message);
     this.code = code;
-    this.closeCode = code === CloseFrameErrorCode.InvalidUtf8 ? 1007 : 1002;
+    this.closeCode = code === CloseFrameErrorCode.InvalidUtf8 ? CloseCode.InvalidPayload : CloseCode.ProtocolError;
   }
 }
 

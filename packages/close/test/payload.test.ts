@@ -85,7 +85,7 @@ describe('parseClosePayload (RFC 6455 §5.5.1, §7.1.5, §7.1.6)', () => {
       reason: 'r'.repeat(123),
     });
     const error = errorOf(withCode(1000, 'r'.repeat(124)));
-    expect(error.code).toBe('WS_ERR_CLOSE_PAYLOAD_TOO_LONG');
+    expect(error.code).toBe('WS_ERR_CONTROL_FRAME_TOO_LONG');
     expect(error.closeCode).toBe(1002);
   });
 

@@ -15,12 +15,14 @@ export const FrameErrorCode = {
   ExpectedMask: 'WS_ERR_EXPECTED_MASK',
   /** A client received a masked frame. Close code 1002. */
   UnexpectedMask: 'WS_ERR_UNEXPECTED_MASK',
-  /** A 64-bit payload length with its most significant bit set. Close code 1002. */
+  /** A 64-bit payload length with its most significant bit set: malformed. Close code 1002. */
   InvalidPayloadLength: 'WS_ERR_INVALID_PAYLOAD_LENGTH',
-  /** A 64-bit payload length above Number.MAX_SAFE_INTEGER. Close code 1002. */
-  UnsupportedPayloadLength: 'WS_ERR_UNSUPPORTED_PAYLOAD_LENGTH',
-  /** A payload length above the parser's `maxPayloadLength`. Close code 1009. */
-  PayloadTooBig: 'WS_ERR_PAYLOAD_TOO_BIG',
+  /**
+   * A legal payload length (most significant bit clear) above the parser's `maxPayloadLength`,
+   * or above Number.MAX_SAFE_INTEGER, which no buffer can hold. Close code 1009. The same code
+   * string as the message limit of @websock/protocol and @websock/permessage-deflate.
+   */
+  MessageTooBig: 'WS_ERR_MESSAGE_TOO_BIG',
 } as const;
 
 export type FrameErrorCode = (typeof FrameErrorCode)[keyof typeof FrameErrorCode];
@@ -32,11 +34,24 @@ export type FrameErrorCode = (typeof FrameErrorCode)[keyof typeof FrameErrorCode
 export class FrameError extends Error {
   override readonly name = 'FrameError';
   readonly code: FrameErrorCode;
-  readonly closeCode: 1002 | 1009;
+  /** 1009 (message too big) for `MessageTooBig`, 1002 (protocol error) for every other code. */
+  readonly closeCode: FrameErrorCloseCode;
 
-  constructor(code: FrameErrorCode, closeCode: 1002 | 1009, message: string) {
+  constructor(code: FrameErrorCode, message: string) {
     super(message);
     this.code = code;
-    this.closeCode = closeCode;
+    this.closeCode = frameErrorCloseCode(code);
   }
 }
+
+/** The close codes a FrameError carries (the values of `CloseCode.ProtocolError` and `.MessageTooBig`). */
+export type FrameErrorCloseCode = 1002 | 1009;
+
+/** The one place the frame layer decides a close code: too big is 1009, everything else 1002. */
+export function frameErrorCloseCode(code: FrameErrorCode): FrameErrorCloseCode {
+  return code === FrameErrorCode.MessageTooBig ? MESSAGE_TOO_BIG : PROTOCOL_ERROR;
+}
+
+// Named here because this package depends on nothing (see CloseCode in @websock/close).
+const PROTOCOL_ERROR = 1002;
+const MESSAGE_TOO_BIG = 1009;

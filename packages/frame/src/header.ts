@@ -107,8 +107,9 @@ export function encodeFrameHeader(
 /**
  * Decodes the frame header at `bytes[offset]`, or returns null when the header is not
  * complete yet. A raw decoder: it applies no role, RSV, opcode or size rules (that is
- * FrameParser's job) and only throws a FrameError (1002) for a 64-bit length that has
- * its most significant bit set or exceeds Number.MAX_SAFE_INTEGER.
+ * FrameParser's job) and only throws a FrameError for a 64-bit length that has its most
+ * significant bit set (`WS_ERR_INVALID_PAYLOAD_LENGTH`, 1002) or that is legal but exceeds
+ * Number.MAX_SAFE_INTEGER (`WS_ERR_MESSAGE_TOO_BIG`, 1009).
  */
 export function decodeFrameHeader(bytes: Uint8Array, offset = 0): FrameHeader | null {
   const available = bytes.length - offset;
@@ -125,6 +126,7 @@ export function decodeFrameHeader(bytes: Uint8Array, offset = 0): FrameHeader | 
     p += 2;
   } else if (payloadLength === 127) {
     payloadLength = readLength64(bytes, p);
+    if (payloadLength > Number.MAX_SAFE_INTEGER) throw payloadTooBig(payloadLength, Number.MAX_SAFE_INTEGER);
     p += 8;
   }
   return {
@@ -138,28 +140,32 @@ export function decodeFrameHeader(bytes: Uint8Array, offset = 0): FrameHeader | 
   };
 }
 
-/** Reads a 64-bit big-endian payload length, rejecting what a JS number cannot hold exactly. */
+/**
+ * Reads a 64-bit big-endian payload length. A set most significant bit is malformed
+ * (RFC 6455 §5.2) and throws; any other length is legal and returned, but one above
+ * Number.MAX_SAFE_INTEGER (2^53 - 1) cannot be represented exactly: it comes back as
+ * `Infinity`, so that it exceeds every limit and is refused as too big (1009), never as
+ * malformed.
+ */
 export function readLength64(bytes: Uint8Array, p: number): number {
   const hi = ((bytes[p]! << 24) | (bytes[p + 1]! << 16) | (bytes[p + 2]! << 8) | bytes[p + 3]!) >>> 0;
   const lo = ((bytes[p + 4]! << 24) | (bytes[p + 5]! << 16) | (bytes[p + 6]! << 8) | bytes[p + 7]!) >>> 0;
   if (hi > 0x7fffffff) throw invalidLength64();
   // Number.MAX_SAFE_INTEGER is 2^53 - 1: the high word may use 21 bits.
-  if (hi > 0x1fffff) throw unsupportedLength64(hi * TWO_32 + lo);
+  if (hi > 0x1fffff) return Number.POSITIVE_INFINITY;
   return hi * TWO_32 + lo;
 }
 
 export function invalidLength64(): FrameError {
   return new FrameError(
     FrameErrorCode.InvalidPayloadLength,
-    1002,
     'Invalid payload length: the most significant bit of a 64-bit length must be 0',
   );
 }
 
-export function unsupportedLength64(length: number): FrameError {
-  return new FrameError(
-    FrameErrorCode.UnsupportedPayloadLength,
-    1002,
-    `Unsupported payload length ${length}: above Number.MAX_SAFE_INTEGER`,
-  );
+/** A legal length over `limit`: refused with 1009 from the header, before any payload is read. */
+export function payloadTooBig(length: number, limit: number): FrameError {
+  const announced = Number.isFinite(length) ? String(length) : 'above Number.MAX_SAFE_INTEGER';
+  const max = Math.min(limit, Number.MAX_SAFE_INTEGER);
+  return new FrameError(FrameErrorCode.MessageTooBig, `Payload length ${announced} exceeds the limit of ${max} bytes`);
 }

@@ -1,3 +1,4 @@
+export type { FrameErrorCloseCode } from './errors.js';
 export { FrameError, FrameErrorCode } from './errors.js';
 export type { FrameHeader } from './header.js';
 export { decodeFrameHeader, encodeFrameHeader, frameHeaderLength } from './header.js';

@@ -1,5 +1,5 @@
 import { FrameError, FrameErrorCode } from './errors.js';
-import { invalidLength64, readLength64 } from './header.js';
+import { invalidLength64, payloadTooBig, readLength64 } from './header.js';
 import { xorMask } from './mask.js';
 
 /** One parsed frame. `payload` is already unmasked. */
@@ -252,8 +252,8 @@ export class FrameParser {
     return this.#startPayload();
   }
 
-  #fail(code: FrameErrorCode, closeCode: 1002 | 1009, message: string): FrameError {
-    return this.#failWith(new FrameError(code, closeCode, message));
+  #fail(code: FrameErrorCode, message: string): FrameError {
+    return this.#failWith(new FrameError(code, message));
   }
 
   #failWith(error: FrameError): FrameError {
@@ -274,37 +274,32 @@ export class FrameParser {
   #checkByte0(b0: number): void {
     const rsv = (b0 >> 4) & 7;
     if ((rsv & ~this.#allowedRsv) !== 0) {
-      throw this.#fail(FrameErrorCode.UnexpectedRsv, 1002, `Unexpected RSV bits ${rsv.toString(2).padStart(3, '0')}`);
+      throw this.#fail(FrameErrorCode.UnexpectedRsv, `Unexpected RSV bits ${rsv.toString(2).padStart(3, '0')}`);
     }
     const opcode = b0 & 0x0f;
     if ((opcode > 0x2 && opcode < 0x8) || opcode > 0xa) {
-      throw this.#fail(FrameErrorCode.InvalidOpcode, 1002, `Invalid opcode 0x${opcode.toString(16)}`);
+      throw this.#fail(FrameErrorCode.InvalidOpcode, `Invalid opcode 0x${opcode.toString(16)}`);
     }
     if (opcode >= 0x8 && (b0 & 0x80) === 0) {
-      throw this.#fail(FrameErrorCode.FragmentedControlFrame, 1002, 'Control frames must not be fragmented');
+      throw this.#fail(FrameErrorCode.FragmentedControlFrame, 'Control frames must not be fragmented');
     }
   }
 
   #checkByte1(b0: number, b1: number): void {
     if ((b1 & 0x80) === 0) {
-      if (this.#expectMasked)
-        throw this.#fail(FrameErrorCode.ExpectedMask, 1002, 'Frames from a client must be masked');
+      if (this.#expectMasked) throw this.#fail(FrameErrorCode.ExpectedMask, 'Frames from a client must be masked');
     } else if (!this.#expectMasked) {
-      throw this.#fail(FrameErrorCode.UnexpectedMask, 1002, 'Frames from a server must not be masked');
+      throw this.#fail(FrameErrorCode.UnexpectedMask, 'Frames from a server must not be masked');
     }
     const len7 = b1 & 0x7f;
     if ((b0 & 0x08) !== 0 && len7 > 125) {
-      throw this.#fail(FrameErrorCode.ControlFrameTooLong, 1002, 'Control frame payloads must not exceed 125 bytes');
+      throw this.#fail(FrameErrorCode.ControlFrameTooLong, 'Control frame payloads must not exceed 125 bytes');
     }
     if (len7 < 126 && len7 > this.#maxPayloadLength) throw this.#tooBig(len7);
   }
 
   #tooBig(length: number): FrameError {
-    return this.#fail(
-      FrameErrorCode.PayloadTooBig,
-      1009,
-      `Payload length ${length} exceeds the limit of ${this.#maxPayloadLength} bytes`,
-    );
+    return this.#failWith(payloadTooBig(length, this.#maxPayloadLength));
   }
 
   /**
@@ -324,7 +319,8 @@ export class FrameParser {
     } else {
       return length; // Checked with byte 1.
     }
-    if (length > this.#maxPayloadLength) throw this.#tooBig(length);
+    // A length past Number.MAX_SAFE_INTEGER reads as Infinity: too big even without a limit.
+    if (length > this.#maxPayloadLength || length > Number.MAX_SAFE_INTEGER) throw this.#tooBig(length);
     return length;
   }
 

@@ -96,11 +96,16 @@ describe('decodeFrameHeader', () => {
     }
   });
 
-  it('rejects 64-bit lengths with the top bit set or beyond Number.MAX_SAFE_INTEGER', () => {
+  it('rejects a 64-bit length with the top bit set as malformed (1002)', () => {
     const top = () => decodeFrameHeader(bytes(0x82, 0x7f, 0x80, 0, 0, 0, 0, 0, 0, 0));
     expect(top).toThrow(FrameError);
     expect(top).toThrow(expect.objectContaining({ code: 'WS_ERR_INVALID_PAYLOAD_LENGTH', closeCode: 1002 }));
-    const unsafe = () => decodeFrameHeader(bytes(0x82, 0x7f, 0x00, 0x20, 0, 0, 0, 0, 0, 0));
-    expect(unsafe).toThrow(expect.objectContaining({ code: 'WS_ERR_UNSUPPORTED_PAYLOAD_LENGTH', closeCode: 1002 }));
+  });
+
+  it('rejects a legal 64-bit length beyond Number.MAX_SAFE_INTEGER as too big (1009), 2^62 included', () => {
+    for (const high of [0x00, 0x20, 0x40, 0x7f]) {
+      const unsafe = () => decodeFrameHeader(bytes(0x82, 0x7f, high, 0x20, 0, 0, 0, 0, 0, 0));
+      expect(unsafe).toThrow(expect.objectContaining({ code: 'WS_ERR_MESSAGE_TOO_BIG', closeCode: 1009 }));
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { type AcceptKeyFunction, generateKey } from './accept.js';
-import { HandshakeError, HandshakeErrorCode, HandshakeRejection } from './errors.js';
+import { HandshakeError, HandshakeErrorCode, isHandshakeRejection } from './errors.js';
 import { type ExtensionOffer, parseExtensionHeader, serializeExtensions } from './extensions.js';
 import {
   appendHeaderLines,
@@ -191,7 +191,7 @@ function acceptedExtensions(headers: IncomingHeaders, offered: readonly Extensio
   try {
     accepted = parseExtensionHeader(headers['sec-websocket-extensions']);
   } catch (error) {
-    if (!(error instanceof HandshakeRejection)) throw error;
+    if (!isHandshakeRejection(error)) throw error;
     throw new HandshakeError(HandshakeErrorCode.InvalidExtensions, error.message, { cause: error });
   }
   const seen = new Set<string>();

@@ -8,6 +8,10 @@
  * - `HandshakeError` (client side): the server's answer does not complete a WebSocket handshake.
  * - Local misuse (a header value with CR/LF, a protocol that was never offered, an invalid token
  *   passed by the application) throws plain `TypeError`/`RangeError`.
+ *
+ * Both classes are recognised across copies of this package (an application may load a server
+ * through `import` and the rejection it throws through `require`): `instanceof` and the guards
+ * `isHandshakeRejection` / `isHandshakeError` check a `Symbol.for` brand, not the prototype chain.
  */
 import { assertHeaderName, assertHeaderValue } from './grammar.js';
 import { reasonPhrase } from './status.js';
@@ -140,4 +144,44 @@ export class HandshakeError extends Error {
     this.status = options.status;
     this.headers = options.headers;
   }
+}
+
+const HANDSHAKE_REJECTION = Symbol.for('websock.HandshakeRejection');
+const HANDSHAKE_ERROR = Symbol.for('websock.HandshakeError');
+
+brand(HandshakeRejection, HANDSHAKE_REJECTION);
+brand(HandshakeError, HANDSHAKE_ERROR);
+
+/**
+ * True for a HandshakeRejection made by any copy of @websock/handshake (ESM or CJS build, or
+ * another installed copy). Use it rather than `instanceof` where the rejection may come from
+ * application code, e.g. an upgrade hook that throws `new HandshakeRejection(403)`.
+ */
+export function isHandshakeRejection(value: unknown): value is HandshakeRejection {
+  return hasBrand(value, HANDSHAKE_REJECTION);
+}
+
+/** True for a HandshakeError made by any copy of @websock/handshake (ESM or CJS build). */
+export function isHandshakeError(value: unknown): value is HandshakeError {
+  return hasBrand(value, HANDSHAKE_ERROR);
+}
+
+/**
+ * Puts `symbol` on the class's prototype, which every instance inherits, and makes
+ * `value instanceof Class` check it instead of the prototype chain: an instance made by
+ * another copy of the package has another prototype but the same brand. `instanceof` a
+ * subclass keeps its ordinary meaning.
+ */
+function brand(target: abstract new (...args: never[]) => Error, symbol: symbol): void {
+  Object.defineProperty(target.prototype, symbol, { value: true });
+  const ordinary = Function.prototype[Symbol.hasInstance];
+  Object.defineProperty(target, Symbol.hasInstance, {
+    value(this: unknown, value: unknown): boolean {
+      return this === target ? hasBrand(value, symbol) : ordinary.call(this, value);
+    },
+  });
+}
+
+function hasBrand(value: unknown, symbol: symbol): boolean {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[symbol] === true;
 }

@@ -10,7 +10,14 @@ export type {
 } from './client.js';
 export { createClientHandshake } from './client.js';
 export type { HandshakeErrorOptions, HandshakeRejectionOptions } from './errors.js';
-export { HandshakeError, HandshakeErrorCode, HandshakeRejection, RejectionCode } from './errors.js';
+export {
+  HandshakeError,
+  HandshakeErrorCode,
+  HandshakeRejection,
+  isHandshakeError,
+  isHandshakeRejection,
+  RejectionCode,
+} from './errors.js';
 export type { ExtensionNegotiator, ExtensionOffer } from './extensions.js';
 export { negotiateExtensions, parseExtensionHeader, serializeExtensions } from './extensions.js';
 export type { IncomingHeaders } from './grammar.js';

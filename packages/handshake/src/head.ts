@@ -1,4 +1,11 @@
-import { badRequest, HandshakeError, HandshakeErrorCode, HandshakeRejection, RejectionCode } from './errors.js';
+import {
+  badRequest,
+  HandshakeError,
+  HandshakeErrorCode,
+  HandshakeRejection,
+  isHandshakeRejection,
+  RejectionCode,
+} from './errors.js';
 import { isTokenChar } from './grammar.js';
 
 export interface HeadParserOptions {
@@ -290,7 +297,7 @@ export function parseResponseHead(bytes: Uint8Array, options?: HeadParserOptions
   try {
     parsed = parseHead(bytes, options, parseStatusLine, false);
   } catch (error) {
-    if (!(error instanceof HandshakeRejection)) throw error;
+    if (!isHandshakeRejection(error)) throw error;
     throw new HandshakeError(HandshakeErrorCode.InvalidResponse, `Invalid response head: ${error.message}`, {
       cause: error,
     });

@@ -2,7 +2,7 @@ import { assertSendableCloseCode, CloseCode, encodeClosePayload, parseClosePaylo
 import { encodeFrame, FrameParser, Opcode } from '@websock/frame';
 import { isUtf8, Utf8Validator } from '@websock/utf8';
 import { MessageAccumulator } from './accumulator.js';
-import { InvalidStateError, ProtocolError, toProtocolError } from './errors.js';
+import { InvalidStateError, type ProtocolError, ProtocolErrorCode, toProtocolError, violation } from './errors.js';
 import type { EncodedMessage, MessageExtension } from './extension.js';
 
 export type Role = 'server' | 'client';
@@ -269,7 +269,7 @@ export class Connection {
       try {
         frame = parser.next();
       } catch (error) {
-        this.fail(toProtocolError(error));
+        this.fail(error);
         return;
       }
       if (frame === null) {
@@ -304,9 +304,7 @@ export class Connection {
 
   private onDataFrame(opcode: number, fin: boolean, rsv: number, payload: Uint8Array, validatedBefore: number): void {
     if (this.messageOpcode !== NO_MESSAGE) {
-      this.fail(
-        new ProtocolError('WS_ERR_EXPECTED_CONTINUATION', 1002, 'a new message started inside a fragmented one'),
-      );
+      this.fail(violation(ProtocolErrorCode.ExpectedContinuation, 'a new message started inside a fragmented one'));
       return;
     }
     const isText = opcode === Opcode.Text;
@@ -336,7 +334,7 @@ export class Connection {
   private onContinuation(fin: boolean, rsv: number, payload: Uint8Array, validatedBefore: number): void {
     if (this.messageOpcode === NO_MESSAGE) {
       this.fail(
-        new ProtocolError('WS_ERR_UNEXPECTED_CONTINUATION', 1002, 'a continuation frame without a message to continue'),
+        violation(ProtocolErrorCode.UnexpectedContinuation, 'a continuation frame without a message to continue'),
       );
       return;
     }
@@ -414,7 +412,7 @@ export class Connection {
     try {
       decoded = extension.decode(payload, rsv & extension.rsvMask, this.maxMessageSize);
     } catch (error) {
-      this.fail(toProtocolError(error));
+      this.fail(error);
       return;
     }
     if (!isPromise(decoded)) {
@@ -435,7 +433,7 @@ export class Connection {
       (error: unknown) => {
         this.decoding = false;
         if (this.currentState === 'closed') return;
-        this.fail(toProtocolError(error));
+        this.fail(error);
         this.handler.resume?.();
       },
     );
@@ -456,14 +454,14 @@ export class Connection {
   private extensionFor(rsv: number): MessageExtension {
     for (const extension of this.extensions) if ((rsv & extension.rsvMask) !== 0) return extension;
     // Unreachable: the parser rejects RSV bits no extension owns.
-    throw new ProtocolError('WS_ERR_UNEXPECTED_RSV', 1002, 'reserved bits set without a negotiated extension');
+    throw violation(ProtocolErrorCode.UnexpectedRsv, 'reserved bits set without a negotiated extension');
   }
 
   private onClose(rsv: number, payload: Uint8Array): void {
     if (this.rejectRsv(rsv)) return;
     const parsed = parseClosePayload(payload);
     if (!parsed.ok) {
-      this.fail(toProtocolError(parsed.error));
+      this.fail(parsed.error);
       return;
     }
     // Whatever follows a close frame is ignored (RFC 6455 §5.5.1).
@@ -484,27 +482,30 @@ export class Connection {
   /** Control and continuation frames never carry RSV bits, not even extension-owned ones. */
   private rejectRsv(rsv: number): boolean {
     if (rsv === 0) return false;
-    this.fail(new ProtocolError('WS_ERR_UNEXPECTED_RSV', 1002, 'reserved bits set on a control or continuation frame'));
+    this.fail(violation(ProtocolErrorCode.UnexpectedRsv, 'reserved bits set on a control or continuation frame'));
     return true;
   }
 
   private failInvalidUtf8(): void {
-    this.fail(new ProtocolError('WS_ERR_INVALID_UTF8', 1007, 'text message is not valid UTF-8'));
+    this.fail(violation(ProtocolErrorCode.InvalidUtf8, 'text message is not valid UTF-8'));
   }
 
   private failTooBig(): void {
-    this.fail(
-      new ProtocolError('WS_ERR_MESSAGE_TOO_BIG', 1009, `message exceeds the limit of ${this.maxMessageSize} bytes`),
-    );
+    this.fail(violation(ProtocolErrorCode.MessageTooBig, `message exceeds the limit of ${this.maxMessageSize} bytes`));
   }
 
   private failLocally(error: unknown): void {
-    this.fail(new ProtocolError('WS_ERR_INTERNAL', 1011, 'extension failed to encode a message', { cause: error }));
+    this.fail(violation(ProtocolErrorCode.Internal, 'extension failed to encode a message', { cause: error }));
   }
 
-  /** Fails the connection (RFC 6455 §7.1.7): close frame with the error's code, then release the transport. */
-  private fail(error: ProtocolError): void {
+  /**
+   * Fails the connection (RFC 6455 §7.1.7): a close frame with the failure's close code, then
+   * release the transport. Every failure passes through `toProtocolError`, the one place that
+   * decides that code, so only a code that may go on the wire is ever written.
+   */
+  private fail(cause: unknown): void {
     if (this.failure !== null || this.currentState === 'closed') return;
+    const error = toProtocolError(cause);
     this.failure = error;
     this.discarding = true;
     this.messageOpcode = NO_MESSAGE;

@@ -7,5 +7,12 @@ export type {
   Role,
 } from './connection.js';
 export { Connection, DEFAULT_MAX_MESSAGE_SIZE } from './connection.js';
-export { InvalidStateError, ProtocolError, toProtocolError } from './errors.js';
+export {
+  InvalidStateError,
+  isInvalidStateError,
+  isProtocolError,
+  ProtocolError,
+  ProtocolErrorCode,
+  toProtocolError,
+} from './errors.js';
 export type { EncodedMessage, MessageExtension } from './extension.js';

@@ -305,29 +305,43 @@ describe('client role', () => {
 });
 
 describe('extensions', () => {
-  /** Reverses the payload; asynchronous, with completion order opposite to arrival. */
-  function reversing(delays: number[]): MessageExtension {
-    let call = 0;
+  /** Reverses the payload. */
+  function reversing(): MessageExtension {
     return {
       name: 'x-reverse',
       rsvMask: 4,
-      decode(payload) {
-        const delay = delays[call++ % delays.length] ?? 0;
-        const reversed = payload.slice().reverse();
-        return new Promise((resolve) => setTimeout(() => resolve(reversed), delay));
-      },
-      encode(payload) {
-        return { payload: payload.slice().reverse(), rsv: 4 };
-      },
+      decode: (payload) => payload.slice().reverse(),
+      encode: (payload) => ({ payload: payload.slice().reverse(), rsv: 4 }),
     };
   }
 
-  it('keeps message order while asynchronous decodes finish out of order', async () => {
-    const h = harness('server', { extensions: [reversing([30, 1, 1])] });
+  it('keeps message order while an asynchronous decode is pending', async () => {
+    // Decodes that finish only when the test says so: no clock involved.
+    const finish: Array<() => void> = [];
+    const extension: MessageExtension = {
+      name: 'x-reverse',
+      rsvMask: 4,
+      decode: (payload) => new Promise((resolve) => finish.push(() => resolve(payload.slice().reverse()))),
+      encode: (payload) => ({ payload, rsv: 0 }),
+    };
+    // Settles every pending promise callback (setImmediate runs after the microtask queue drains).
+    const settle = () => new Promise((resolve) => setImmediate(resolve));
+    const h = harness('server', { extensions: [extension] });
     h.conn.receive(
       concat(frame(TEXT, 'cba', { rsv: 4 }), frame(TEXT, 'plain'), frame(TEXT, 'fed', { rsv: 4 }), frame(PING, 'p')),
     );
-    await new Promise((resolve) => setTimeout(resolve, 80));
+    // Everything after the first compressed message waits for its decode.
+    expect(h.events).toEqual([['pause']]);
+    expect(finish).toHaveLength(1);
+    finish[0]?.();
+    await settle();
+    expect(finish).toHaveLength(2);
+    expect(h.events.filter((e) => e[0] === 'message' || e[0] === 'ping')).toEqual([
+      ['message', 'abc', false],
+      ['message', 'plain', false],
+    ]);
+    finish[1]?.();
+    await settle();
     expect(h.events.filter((e) => e[0] === 'message' || e[0] === 'ping')).toEqual([
       ['message', 'abc', false],
       ['message', 'plain', false],
@@ -338,7 +352,7 @@ describe('extensions', () => {
   });
 
   it('sets the extension RSV bit on the first frame only and rejects it on continuations', () => {
-    const h = harness('server', { extensions: [reversing([0])] });
+    const h = harness('server', { extensions: [reversing()] });
     h.conn.send(bytes('abc'), false);
     expect(h.written()[0]).toMatchObject({ rsv: 4, opcode: TEXT });
     h.conn.receive(concat(frame(TEXT, 'a', { rsv: 4, fin: false }), frame(CONT, 'b', { rsv: 4 })));

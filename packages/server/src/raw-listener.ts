@@ -1,6 +1,6 @@
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { createServer as createTlsServer, type SecureContextOptions, type TlsOptions } from 'node:tls';
-import { HandshakeRejection, parseRequestHead, type RequestHead } from '@websock/handshake';
+import { HandshakeRejection, isHandshakeRejection, parseRequestHead, type RequestHead } from '@websock/handshake';
 
 /** An opening-handshake request read straight off the socket. */
 export interface RawRequest extends Omit<RequestHead, 'headLength'> {
@@ -75,7 +75,7 @@ export function createRawListener(options: RawListenerOptions): { server: NetSer
 }
 
 function asRejection(error: unknown): HandshakeRejection {
-  if (error instanceof HandshakeRejection) return error;
+  if (isHandshakeRejection(error)) return error;
   return new HandshakeRejection(400, 'Bad Request', { cause: error });
 }
 

@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import {
   buildAcceptResponse,
   HandshakeRejection,
+  isHandshakeRejection,
   selectProtocol,
   serializeExtensions,
   type UpgradeRequestInfo,
@@ -355,11 +356,6 @@ export class WebSocketServer<Data = undefined> {
 /** Creates a WebSocket server. Standalone servers start with `await server.listen()`. */
 export function createServer<Data = undefined>(options: ServerOptions<Data>): WebSocketServer<Data> {
   return new WebSocketServer<Data>(options);
-}
-
-// TODO(brand): replaced by @websock/handshake's own guard, which also recognises the other build's class.
-function isHandshakeRejection(error: unknown): error is HandshakeRejection {
-  return error instanceof HandshakeRejection;
 }
 
 function noop(): void {}

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocketClient from 'ws';
 import {
   createServer,
@@ -277,5 +277,21 @@ describe('7. errors surface in one place, and broadcast is safe', () => {
     });
     expect(await upgradeResponse(port, '/')).toMatch(/^HTTP\/1\.1 403 /);
     expect(errors.seen).toHaveLength(0);
+  });
+});
+
+describe('8. the dual-package hazard', () => {
+  it('a HandshakeRejection from another copy of @websock/handshake (the other build) keeps its status', async () => {
+    // The application's `require('@websock/handshake')` and the server's `import` are two
+    // evaluations of the package, hence two classes: a fresh evaluation stands in for the other.
+    vi.resetModules();
+    const other = await import('@websock/handshake');
+    expect(other.HandshakeRejection).not.toBe(HandshakeRejection);
+    const port = await start({
+      upgrade() {
+        throw new other.HandshakeRejection(403, 'Forbidden origin');
+      },
+    });
+    expect(await upgradeResponse(port, '/')).toMatch(/^HTTP\/1\.1 403 /);
   });
 });

@@ -9,3 +9,5 @@ export type {
 export { Connection, DEFAULT_MAX_MESSAGE_SIZE } from './connection.js';
 export { InvalidStateError, ProtocolError, toProtocolError } from './errors.js';
 export type { EncodedMessage, MessageExtension } from './extension.js';
+export type { PreparedFrame } from './prepared.js';
+export { PREPARED_JOIN_LIMIT, preparedLength, prepareFrame } from './prepared.js';

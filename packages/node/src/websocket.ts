@@ -4,6 +4,7 @@ import {
   Connection,
   type ConnectionHandler,
   type MessageExtension,
+  type PreparedFrame,
   type ProtocolError,
   type Role,
 } from '@websock/protocol';
@@ -159,6 +160,19 @@ export class WebSocket<Data = undefined> {
     if (!this.socket.writableNeedDrain) return true;
     if (this.bufferedAmount > this.maxBufferedAmount) this.close(1008, 'slow consumer');
     return false;
+  }
+
+  /**
+   * Sends a frame encoded once for many connections (`prepareFrame` from @websock/protocol: a
+   * server's topic publish) on the same ordered path as `send`, under the same limit: past
+   * `maxBufferedAmount` (checked after the write, queued Promise frames counted by `size`) the
+   * connection is closed with 1008. Returns false when the socket's buffer is over its
+   * high-water mark. Server role only; throws InvalidStateError unless the connection is open.
+   */
+  sendPrepared(frame: PreparedFrame | Promise<PreparedFrame>, size?: number): boolean {
+    this.connection.sendPrepared(frame, size);
+    if (this.bufferedAmount > this.maxBufferedAmount) this.close(1008, 'slow consumer');
+    return !this.socket.writableNeedDrain;
   }
 
   /**

@@ -5,6 +5,7 @@ import {
   Connection,
   type ConnectionHandler,
   type MessageExtension,
+  type PreparedFrame,
   type ProtocolError,
   type Role,
 } from '@websock/protocol';
@@ -207,6 +208,19 @@ export class WebSocket<Data = undefined> {
       this.owesDrain = true;
     }
     return false;
+  }
+
+  /**
+   * Sends a frame encoded once for many connections (`prepareFrame` from @websock/protocol: a
+   * server's topic publish) on the same ordered path as `send`, under the same limit: past
+   * `maxBufferedAmount` (checked after the write, queued Promise frames counted by `size`) the
+   * connection is closed with 1008. Returns what `send` returns (false once closing: dropped).
+   * Server role only.
+   */
+  sendPrepared(frame: PreparedFrame | Promise<PreparedFrame>, size?: number): boolean {
+    if (this.connection.state !== 'open') return false;
+    this.connection.sendPrepared(frame, size);
+    return this.checkBuffered();
   }
 
   /**

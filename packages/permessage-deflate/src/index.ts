@@ -17,3 +17,5 @@ export {
   MAX_WINDOW_BITS,
   MIN_WINDOW_BITS,
 } from './options.js';
+export type { SharedCompressionOptions } from './shared.js';
+export { compressShared } from './shared.js';

@@ -4,6 +4,7 @@ import { isUtf8, Utf8Validator } from '@websock/utf8';
 import { MessageAccumulator } from './accumulator.js';
 import { InvalidStateError, type ProtocolError, ProtocolErrorCode, toProtocolError, violation } from './errors.js';
 import type { EncodedMessage, MessageExtension } from './extension.js';
+import { type PreparedFrame, preparedFrameProblem, preparedLength } from './prepared.js';
 
 export type Role = 'server' | 'client';
 export type ConnectionState = 'connecting' | 'open' | 'closing' | 'closed';
@@ -74,7 +75,15 @@ type Outgoing =
       readonly encoded: Promise<EncodedMessage>;
       readonly isBinary: boolean;
       readonly size: number;
-    };
+    }
+  | PreparedOutgoing;
+
+/** A frame encoded elsewhere (see `sendPrepared`), waiting for its turn or its Promise. */
+interface PreparedOutgoing {
+  readonly kind: 'prepared';
+  readonly frame: PreparedFrame | Promise<PreparedFrame>;
+  readonly size: number;
+}
 
 /**
  * A WebSocket connection without I/O (sans-I/O): bytes in through `receive`,
@@ -223,6 +232,36 @@ export class Connection {
       this.queuedBytes += data.length;
       this.outgoing.push({ kind: 'message', encoded: Promise.resolve(encoded), isBinary, size: data.length });
     }
+  }
+
+  /**
+   * Sends a frame encoded once for many connections (see `prepareFrame`), e.g. a message
+   * published to a topic. It takes the same ordered path as `send()`: after any message whose
+   * asynchronous extension transform is still running, before anything sent later. `frame` may
+   * be a Promise (a compression shared by many connections, still running); `size` is what
+   * `bufferedAmount` counts for it while it waits (default: the frame's length, 0 for a Promise).
+   * The frame bypasses the extensions, so a compressed one must already be compressed the way
+   * this connection negotiated. Only a server sends prepared frames (client frames are masked
+   * one by one), and their RSV bits must belong to a negotiated extension: TypeError otherwise.
+   * Throws InvalidStateError unless the connection is open.
+   */
+  sendPrepared(frame: PreparedFrame | Promise<PreparedFrame>, size?: number): void {
+    if (this.currentState !== 'open')
+      throw new InvalidStateError(`cannot send: the connection is ${this.currentState}`);
+    if (this.role !== 'server') throw new TypeError('only a server sends prepared frames (they are unmasked)');
+    let bytes = size ?? 0;
+    if (!isPromise(frame)) {
+      const problem = preparedFrameProblem(frame, this.extensionRsv);
+      if (problem !== null) throw new TypeError(problem);
+      if (this.outgoing.length === 0) {
+        this.handler.write(frame.header, frame.payload);
+        return;
+      }
+      bytes = size ?? preparedLength(frame);
+    }
+    this.queuedBytes += bytes;
+    this.outgoing.push({ kind: 'prepared', frame, size: bytes });
+    if (this.outgoing.length === 1) this.flushWhenReady();
   }
 
   ping(data: Uint8Array = EMPTY): void {
@@ -563,6 +602,10 @@ export class Connection {
       this.flushWhenReady();
       return;
     }
+    if (head.kind === 'prepared') {
+      this.flushPrepared(head);
+      return;
+    }
     head.encoded.then(
       (encoded) => {
         if (this.currentState === 'closed') return;
@@ -579,6 +622,36 @@ export class Connection {
         this.flushWhenReady();
       },
     );
+  }
+
+  /** Writes the prepared frame at the head of the queue, once its Promise (if any) settled. */
+  private flushPrepared(head: PreparedOutgoing): void {
+    const frame = head.frame;
+    if (!isPromise(frame)) {
+      this.writePrepared(head, frame);
+      return;
+    }
+    frame.then(
+      (ready) => {
+        if (this.currentState !== 'closed') this.writePrepared(head, ready);
+      },
+      (error: unknown) => {
+        if (this.currentState === 'closed') return;
+        this.outgoing.shift();
+        this.queuedBytes -= head.size;
+        this.failLocally(error);
+        this.flushWhenReady();
+      },
+    );
+  }
+
+  private writePrepared(head: PreparedOutgoing, frame: PreparedFrame): void {
+    this.outgoing.shift();
+    this.queuedBytes -= head.size;
+    const problem = preparedFrameProblem(frame, this.extensionRsv);
+    if (problem === null) this.handler.write(frame.header, frame.payload);
+    else this.failLocally(new TypeError(problem));
+    this.flushWhenReady();
   }
 }
 

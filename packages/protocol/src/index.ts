@@ -16,3 +16,5 @@ export {
   toProtocolError,
 } from './errors.js';
 export type { EncodedMessage, MessageExtension } from './extension.js';
+export type { PreparedFrame } from './prepared.js';
+export { PREPARED_JOIN_LIMIT, preparedLength, prepareFrame } from './prepared.js';

@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import type { SecureContextOptions, TlsOptions } from 'node:tls';
 import type { WebSocket, WebSocketHandlers } from '@websock/node';
 import type { PerMessageDeflateOptions } from '@websock/permessage-deflate';
+import type { ServerWebSocket } from './topics/socket.js';
 
 /**
  * What the `upgrade` hook sees of the request: node:http's `IncomingMessage` fits (an
@@ -25,15 +26,25 @@ export interface UpgradeRequest {
 /** Chooses a subprotocol among the client's offers (in the client's order); undefined for none. */
 export type ProtocolSelector = (offered: readonly string[], request: UpgradeRequest) => string | undefined;
 
+/** A handler of @websock/node, taking the server's connection (with topics) instead. */
+type ServerHandler<H, Data> = H extends (ws: WebSocket<Data>, ...rest: infer Rest) => infer Result
+  ? (ws: ServerWebSocket<Data>, ...rest: Rest) => Result
+  : H;
+
+/** The connection handlers (`open`, `message`, `close`...), given the server's connections. */
+export type ServerHandlers<Data> = {
+  [K in keyof WebSocketHandlers<Data>]: ServerHandler<WebSocketHandlers<Data>[K], Data>;
+};
+
 /**
  * Where an error reported to the server's `error` handler belongs: the request of a
  * handshake that failed (the client was answered 500), or an open connection.
  */
 export type ErrorContext<Data> =
   | { readonly request: UpgradeRequest; readonly ws?: undefined }
-  | { readonly ws: WebSocket<Data>; readonly request?: undefined };
+  | { readonly ws: ServerWebSocket<Data>; readonly request?: undefined };
 
-export interface ServerOptions<Data> extends Omit<WebSocketHandlers<Data>, 'error'> {
+export interface ServerOptions<Data> extends Omit<ServerHandlers<Data>, 'error'> {
   /** Port for a standalone server (0 picks a free one). Default 0. */
   readonly port?: number;
   /** Host for a standalone server. Default '127.0.0.1'. */
@@ -87,6 +98,15 @@ export interface ServerOptions<Data> extends Omit<WebSocketHandlers<Data>, 'erro
    * memory for bandwidth, a choice for the application to make.
    */
   readonly perMessageDeflate?: boolean | PerMessageDeflateOptions;
+  /**
+   * Slow subscribers: a published message is skipped (not queued) for a subscriber whose
+   * `bufferedAmount` is over this many bytes, and the `dropped` handler is told. Set it below
+   * `maxBufferedAmount` to keep slow subscribers connected at the cost of messages; without it
+   * (the default) published messages queue like `send()`s, up to `maxBufferedAmount` (1008).
+   */
+  readonly publishDropThreshold?: number;
+  /** A published message was skipped for `ws` because of `publishDropThreshold`. */
+  dropped?(ws: ServerWebSocket<Data>, topic: string, data: Buffer, isBinary: boolean): void;
   /**
    * Subprotocols this server speaks, in preference order, or a selector. Default: the
    * first one the client offers, as `ws` does. Browsers (and every WHATWG client) fail a

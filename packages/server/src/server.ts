@@ -10,7 +10,7 @@ import {
   type UpgradeRequestInfo,
   validateUpgradeRequest,
 } from '@websock/handshake';
-import { WebSocket, type WebSocketHandlers, type WebSocketOptions } from '@websock/node';
+import type { WebSocketHandlers, WebSocketOptions } from '@websock/node';
 import {
   createDeflateExtension,
   negotiatePerMessageDeflate,
@@ -20,6 +20,8 @@ import { type AttachedEndpoint, attach, detach } from './attach.js';
 import type { ErrorContext, ServerOptions, UpgradeRequest } from './options.js';
 import { createRawListener } from './raw-listener.js';
 import { reject } from './reject.js';
+import { TopicHub } from './topics/hub.js';
+import { ServerWebSocket } from './topics/socket.js';
 
 const DEFAULT_HANDSHAKE_TIMEOUT = 10_000;
 const DEFAULT_CLOSE_TIMEOUT = 5_000;
@@ -39,8 +41,8 @@ export interface ListenAddress {
  */
 export class WebSocketServer<Data = undefined> {
   /** Open connections (handshake completed, transport not yet closed). */
-  readonly clients: ReadonlySet<WebSocket<Data>>;
-  private readonly connections = new Set<WebSocket<Data>>();
+  readonly clients: ReadonlySet<ServerWebSocket<Data>>;
+  private readonly connections = new Set<ServerWebSocket<Data>>();
   private readonly options: ServerOptions<Data>;
   private readonly handlers: WebSocketHandlers<Data>;
   private readonly connectionOptions: WebSocketOptions;
@@ -62,6 +64,7 @@ export class WebSocketServer<Data = undefined> {
   private readonly handshakeTimeout: number;
   private readonly maxHeaders: number;
   private readonly deflateOptions: PerMessageDeflateOptions | undefined;
+  private readonly topics: TopicHub<ServerWebSocket<Data>>;
 
   constructor(options: ServerOptions<Data>) {
     this.options = options;
@@ -71,6 +74,11 @@ export class WebSocketServer<Data = undefined> {
     this.maxHeaders = options.maxHeaders ?? DEFAULT_MAX_HEADERS;
     const deflate = options.perMessageDeflate;
     this.deflateOptions = deflate === true ? {} : deflate === false ? undefined : deflate;
+    this.topics = new TopicHub({
+      deflate: this.deflateOptions,
+      dropThreshold: options.publishDropThreshold,
+      dropped: options.dropped?.bind(options),
+    });
     this.connectionOptions = {
       role: 'server',
       closeTimeout: options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT,
@@ -285,7 +293,7 @@ export class WebSocketServer<Data = undefined> {
       return;
     }
     socket.write(response);
-    const ws = new WebSocket<Data>(socket, this.handlers, options, data);
+    const ws = new ServerWebSocket<Data>(socket, this.handlers, options, data, this.topics);
     this.connections.add(ws);
     ws.start(head);
   }
@@ -316,6 +324,20 @@ export class WebSocketServer<Data = undefined> {
     }
   }
 
+  /**
+   * Sends a message to every subscriber of `topic`: framed once, compressed once per window size
+   * for subscribers without context takeover. Strings go as text, bytes as binary unless
+   * `isBinary` says otherwise. Returns how many connections it was written or queued to.
+   */
+  publish(topic: string, data: string | ArrayBufferView | ArrayBuffer, isBinary?: boolean): number {
+    return this.topics.publish(topic, data, isBinary);
+  }
+
+  /** How many connections are subscribed to `topic`. */
+  subscriberCount(topic: string): number {
+    return this.topics.registry.subscriberCount(topic);
+  }
+
   private chooseProtocol(offered: readonly string[], req: UpgradeRequest): string | undefined {
     const supported = this.options.protocols;
     if (offered.length === 0) return undefined;
@@ -337,7 +359,7 @@ export class WebSocketServer<Data = undefined> {
   private createHandlers(options: ServerOptions<Data>): WebSocketHandlers<Data> {
     const connections = this.connections;
     const handlers: WebSocketHandlers<Data> = {
-      close(ws, code, reason, wasClean) {
+      close(ws: ServerWebSocket<Data>, code, reason, wasClean) {
         connections.delete(ws);
         options.close?.(ws, code, reason, wasClean);
       },
@@ -348,7 +370,9 @@ export class WebSocketServer<Data = undefined> {
     if (options.ping) handlers.ping = options.ping.bind(options);
     if (options.pong) handlers.pong = options.pong.bind(options);
     const report = options.error;
-    if (report !== undefined) handlers.error = (ws, error) => report.call(options, error, { ws });
+    if (report !== undefined) {
+      handlers.error = (ws, error) => report.call(options, error, { ws: ws as ServerWebSocket<Data> });
+    }
     return handlers;
   }
 }

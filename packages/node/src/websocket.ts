@@ -201,12 +201,12 @@ export class WebSocket<Data = undefined> {
   /** Applies the backpressure rules after a write: true while under the high-water mark. */
   private checkBuffered(): boolean {
     const buffered = this.bufferedAmount;
-    if (buffered < this.socket.writableHighWaterMark) return true;
     if (buffered > this.maxBufferedAmount) {
       this.close(CloseCode.PolicyViolation, 'slow consumer');
-    } else if (this.handlers.drain !== undefined) {
-      this.owesDrain = true;
+      return false;
     }
+    if (buffered < this.socket.writableHighWaterMark) return true;
+    if (this.handlers.drain !== undefined) this.owesDrain = true;
     return false;
   }
 

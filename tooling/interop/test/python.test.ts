@@ -1,0 +1,10 @@
+import { findPython, runWithPython } from '../src/peers/python.js';
+import { defineEchoSuite } from './support/echo-suite.js';
+
+const python = findPython();
+
+defineEchoSuite({
+  name: `python-websockets ${python.version}`,
+  offersDeflate: true,
+  run: (target, cases) => runWithPython(python.command, target, cases),
+});

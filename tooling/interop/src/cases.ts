@@ -143,7 +143,7 @@ export const ECHO_CASES: readonly EchoCase[] = [
   {
     name: 'permessage-deflate negotiated where the variant has it (compressible 256 KiB text)',
     messages: [
-      text('deflate me, deflate me. '.repeat((256 * KIB) / 24 + 1).slice(0, 256 * KIB)),
+      text('deflate me, deflate me. '.repeat(Math.ceil((256 * KIB) / 24)).slice(0, 256 * KIB)),
       binary(Buffer.alloc(4 * KIB, 7)),
     ],
     close: CLOSE_NORMAL,

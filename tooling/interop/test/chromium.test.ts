@@ -1,24 +1,25 @@
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
-import { launchChromium, runWithChromium } from '../src/peers/chromium.js';
+import { type ChromiumPeer, startChromiumPeer } from '../src/peers/chromium.js';
 import { defineEchoSuite } from './support/echo-suite.js';
 
-let browser: Browser | undefined;
+// One browser for the whole file.
+let chromium: ChromiumPeer | undefined;
 
 beforeAll(async () => {
-  browser = await launchChromium();
+  chromium = await startChromiumPeer();
 });
 
 afterAll(async () => {
-  await browser?.close();
+  await chromium?.close();
 });
 
 defineEchoSuite({
   name: 'Chromium',
   // Chromium always offers `permessage-deflate; client_max_window_bits`.
   offersDeflate: true,
+  exposesWasClean: true,
   run: (target, cases) => {
-    if (browser === undefined) throw new Error('Chromium did not start');
-    return runWithChromium(browser, target, cases);
+    if (chromium === undefined) throw new Error('Chromium did not start');
+    return chromium.run(target, cases);
   },
 });

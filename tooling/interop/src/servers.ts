@@ -8,11 +8,15 @@ export interface Variant {
   readonly deflate: boolean;
 }
 
+/**
+ * Plain, deflate and TLS. Deflate over TLS is left out here: it adds a quarter to the run time
+ * (Chromium spends most of it on the 1 MiB echoes), and the conformance suites already run
+ * permessage-deflate over wss:// (tooling/conformance, categories 12 and 13).
+ */
 export const VARIANTS: readonly Variant[] = [
   { name: 'ws://', tls: false, deflate: false },
   { name: 'ws:// + permessage-deflate', tls: false, deflate: true },
   { name: 'wss://', tls: true, deflate: false },
-  { name: 'wss:// + permessage-deflate', tls: true, deflate: true },
 ];
 
 export interface Target {

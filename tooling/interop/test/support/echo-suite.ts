@@ -1,0 +1,54 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CaseResult, ECHO_CASES, type EchoCase, firstDifference } from '../../src/cases.js';
+import { type RunningTarget, startVariant, type Target, VARIANTS } from '../../src/servers.js';
+
+export interface Peer {
+  readonly name: string;
+  /** Whether the client offers permessage-deflate: then the deflate variants must negotiate it. */
+  readonly offersDeflate: boolean;
+  /** Whether the client API tells whether the close was clean (WHATWG `wasClean`); then it must be true. */
+  readonly exposesWasClean: boolean;
+  /** Runs every case against the target and reports one result per case, in order. */
+  run(target: Target, cases: readonly EchoCase[]): Promise<CaseResult[]>;
+}
+
+/**
+ * The echo suite for one peer: each server variant is started once, the peer runs all the
+ * cases against it (one connection per case), and each case is then one test.
+ */
+export function defineEchoSuite(peer: Peer): void {
+  describe.each(VARIANTS)(`${peer.name} against the echo server over $name`, (variant) => {
+    let server: RunningTarget | undefined;
+    let results: CaseResult[] = [];
+
+    beforeAll(async () => {
+      server = await startVariant(variant);
+      results = await peer.run(server, ECHO_CASES);
+    }, 60_000);
+
+    afterAll(async () => {
+      await server?.close();
+    });
+
+    it.each(ECHO_CASES.map((echoCase, index) => ({ echoCase, index, title: echoCase.name })))(
+      '$title',
+      ({ echoCase, index }) => {
+        const result = results[index];
+        expect(result, 'the peer reported no result for this case').toBeDefined();
+        if (result === undefined) return;
+        expect({ opened: result.opened, error: result.error }).toEqual({ opened: true, error: undefined });
+        expect(result.protocol, 'selected subprotocol').toBe(echoCase.expectProtocol);
+        expect(firstDifference(echoCase.messages, result.echoes), 'echoes differ from what was sent').toBeUndefined();
+        expect(result.close, 'close as the client saw it').toEqual({
+          code: echoCase.expectClose.code,
+          reason: echoCase.expectClose.reason,
+          wasClean: peer.exposesWasClean ? true : null,
+        });
+        if (echoCase.checksDeflate) {
+          if (variant.deflate && peer.offersDeflate) expect(result.extensions).toContain('permessage-deflate');
+          else expect(result.extensions).toBe('');
+        }
+      },
+    );
+  });
+}

@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import type { SecureContextOptions, TlsOptions } from 'node:tls';
 import type { WebSocket, WebSocketHandlers } from '@websock/node';
 import type { PerMessageDeflateOptions } from '@websock/permessage-deflate';
+import type { TopicAdapter } from './topics/adapter.js';
 import type { ServerWebSocket } from './topics/socket.js';
 
 /**
@@ -105,6 +106,11 @@ export interface ServerOptions<Data> extends Omit<ServerHandlers<Data>, 'error'>
    * (the default) published messages queue like `send()`s, up to `maxBufferedAmount` (1008).
    */
   readonly publishDropThreshold?: number;
+  /**
+   * Topics across processes and machines: a broker adapter such as `createRedisAdapter()` from
+   * `@websock/redis`. `publish` stays the one call; the adapter carries it to the other nodes.
+   */
+  readonly adapter?: TopicAdapter;
   /** A published message was skipped for `ws` because of `publishDropThreshold`. */
   dropped?(ws: ServerWebSocket<Data>, topic: string, data: Buffer, isBinary: boolean): void;
   /**

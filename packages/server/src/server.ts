@@ -78,6 +78,7 @@ export class WebSocketServer<Data = undefined> {
       deflate: this.deflateOptions,
       dropThreshold: options.publishDropThreshold,
       dropped: options.dropped?.bind(options),
+      adapter: options.adapter,
     });
     this.connectionOptions = {
       role: 'server',
@@ -266,6 +267,7 @@ export class WebSocketServer<Data = undefined> {
     for (const ws of this.connections) ws.terminate();
     await Promise.all(pending);
     await listenerClosed;
+    await this.options.adapter?.close();
   }
 
   private accept(req: UpgradeRequest, socket: Socket, head: Buffer, info: UpgradeRequestInfo, data: Data): void {

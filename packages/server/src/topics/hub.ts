@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { compressShared, DEFAULT_THRESHOLD, type PerMessageDeflateOptions } from '@websock/permessage-deflate';
 import { type PreparedFrame, prepareFrame } from '@websock/protocol';
+import type { TopicAdapter } from './adapter.js';
 import { type FrameForm, planFanout } from './fanout.js';
 import { TopicRegistry } from './registry.js';
 
@@ -33,6 +34,8 @@ export interface TopicHubOptions<S> {
   readonly dropThreshold?: number | undefined;
   /** Told about each message skipped for `dropThreshold`. */
   readonly dropped?: ((subscriber: S, topic: string, data: Buffer, isBinary: boolean) => void) | undefined;
+  /** Carries topics to and from other nodes (see adapter.ts). */
+  readonly adapter?: TopicAdapter | undefined;
 }
 
 /** One message being delivered: what each delivery needs, without a closure per subscriber. */
@@ -53,7 +56,8 @@ interface Delivery {
  * `process.nextTick`, so a burst of publishes leaves in one write per socket.
  */
 export class TopicHub<S extends TopicSubscriber> {
-  readonly registry = new TopicRegistry<S>();
+  readonly registry: TopicRegistry<S>;
+  readonly #adapter: TopicAdapter | undefined;
   readonly #deflate: PerMessageDeflateOptions | undefined;
   /** Messages shorter than this are not compressed (Infinity without deflate). */
   readonly #threshold: number;
@@ -63,6 +67,17 @@ export class TopicHub<S extends TopicSubscriber> {
   #corked: Socket[] = [];
 
   constructor(options: TopicHubOptions<S> = {}) {
+    const adapter = options.adapter;
+    this.#adapter = adapter;
+    this.registry = new TopicRegistry<S>(
+      adapter && {
+        topicAdded: (topic) => adapter.subscribe(topic),
+        topicRemoved: (topic) => adapter.unsubscribe(topic),
+      },
+    );
+    adapter?.attach((topic, data, isBinary) => {
+      this.publishLocally(topic, toBytes(data), isBinary);
+    });
     this.#deflate = options.deflate;
     this.#threshold =
       options.deflate === undefined ? Number.POSITIVE_INFINITY : (options.deflate.threshold ?? DEFAULT_THRESHOLD);
@@ -78,10 +93,19 @@ export class TopicHub<S extends TopicSubscriber> {
    */
   publish(topic: string, data: string | ArrayBufferView | ArrayBuffer, isBinary?: boolean, sender?: S): number {
     if (typeof topic !== 'string') throw new TypeError('a topic is a string');
+    const payload = toBytes(data);
+    const binary = isBinary ?? typeof data !== 'string';
+    const delivered = this.publishLocally(topic, payload, binary, sender);
+    // Other nodes get it whether or not this one has subscribers; they deliver to their own only.
+    this.#adapter?.publish(topic, payload, binary);
+    return delivered;
+  }
+
+  /** Delivers to this node's subscribers only (a local publish, or one an adapter brought in). */
+  publishLocally(topic: string, payload: Uint8Array, isBinary: boolean, sender?: S): number {
     const subscribers = this.registry.subscribersOf(topic);
     if (subscribers === undefined) return 0;
-    const payload = toBytes(data);
-    const delivery: Delivery = { topic, payload, isBinary: isBinary ?? typeof data !== 'string', plain: undefined };
+    const delivery: Delivery = { topic, payload, isBinary, plain: undefined };
     const plan = planFanout(subscribers, frameFormOf, {
       exclude: sender,
       compress: payload.length >= this.#threshold,

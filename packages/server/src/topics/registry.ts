@@ -1,3 +1,5 @@
+import type { TopicObserver } from './adapter.js';
+
 /**
  * Who is subscribed to what: topics (strings) to subscribers and back, as plain data (no
  * sockets), so it is tested on its own. Generic over the subscriber (a connection, in the
@@ -7,6 +9,12 @@
 export class TopicRegistry<S> {
   readonly #subscribers = new Map<string, Set<S>>();
   readonly #topics = new Map<S, Set<string>>();
+  readonly #observer: TopicObserver | undefined;
+
+  /** `observer` hears of each topic's first subscriber and of its last one leaving (a broker adapter). */
+  constructor(observer?: TopicObserver) {
+    this.#observer = observer;
+  }
 
   /** Subscribes; true when it was not subscribed yet. */
   subscribe(subscriber: S, topic: string): boolean {
@@ -21,6 +29,9 @@ export class TopicRegistry<S> {
     if (subscribers === undefined) {
       subscribers = new Set();
       this.#subscribers.set(topic, subscribers);
+      subscribers.add(subscriber);
+      this.#observer?.topicAdded(topic);
+      return true;
     }
     subscribers.add(subscriber);
     return true;
@@ -34,7 +45,7 @@ export class TopicRegistry<S> {
     const subscribers = this.#subscribers.get(topic);
     if (subscribers !== undefined) {
       subscribers.delete(subscriber);
-      if (subscribers.size === 0) this.#subscribers.delete(topic);
+      if (subscribers.size === 0) this.#removeTopic(topic);
     }
     return true;
   }
@@ -48,9 +59,14 @@ export class TopicRegistry<S> {
       const subscribers = this.#subscribers.get(topic);
       if (subscribers === undefined) continue;
       subscribers.delete(subscriber);
-      if (subscribers.size === 0) this.#subscribers.delete(topic);
+      if (subscribers.size === 0) this.#removeTopic(topic);
     }
     return topics.size;
+  }
+
+  #removeTopic(topic: string): void {
+    this.#subscribers.delete(topic);
+    this.#observer?.topicRemoved(topic);
   }
 
   isSubscribed(subscriber: S, topic: string): boolean {

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { generateSelfSignedCert } from '@websock/testing';
 import { type EchoArgs, parseEchoArgs, UsageError, usage } from './args.js';
 import { startEchoServer } from './echo.js';
+import { generateSelfSignedCert } from './self-signed-cert.js';
 import { closeOnSignals } from './shutdown.js';
 
 async function main(): Promise<void> {

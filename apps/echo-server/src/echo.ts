@@ -1,4 +1,4 @@
-import { createServer, type ServerOptions, type WebSocket } from '@websock/server';
+import { createServer, type ProtocolSelector, type ServerOptions, type WebSocket } from '@websock/server';
 
 export interface EchoServerOptions {
   readonly host?: string;
@@ -21,6 +21,9 @@ export interface RunningEchoServer {
   close(): Promise<void>;
 }
 
+/** The first subprotocol the client offers (the server asks only when the client offers one). */
+const selectFirstOffered: ProtocolSelector = (offered) => offered[0];
+
 /**
  * The reference echo server: every message goes back as it came, text as text and
  * binary as binary. Everything else (pings, closing handshakes, protocol errors) is
@@ -34,6 +37,10 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
     ...(options.tls === undefined ? {} : { tls: { cert: options.tls.cert, key: options.tls.key } }),
     ...(options.maxPayload === undefined ? {} : { maxMessageSize: options.maxPayload }),
     ...(options.deflate ? { perMessageDeflate: true } : {}),
+    // Like other reference echo servers, speak whatever subprotocol the client asks for:
+    // select the first one offered, so clients that insist on one (browsers, ws, undici
+    // offering ['chat', 'superchat']) connect instead of failing the handshake.
+    protocols: selectFirstOffered,
     message(ws: WebSocket, data: Buffer, isBinary: boolean) {
       // A message can still arrive after we started closing; there is nobody to echo to then.
       if (ws.readyState === 1) ws.send(data, isBinary);

@@ -68,6 +68,24 @@ describe('echo server', () => {
     await once(client, 'close');
   });
 
+  it('accepts any offered subprotocol: selects the first one the client offers', async () => {
+    const server = await start();
+    const client = new WebSocket(server.url, ['chat', 'superchat']);
+    await once(client, 'open');
+    expect(client.protocol).toBe('chat');
+    client.send('hi');
+    const [data] = await once(client, 'message');
+    expect(String(data)).toBe('hi');
+    client.close(1000);
+    await once(client, 'close');
+
+    const plain = new WebSocket(server.url);
+    await once(plain, 'open');
+    expect(plain.protocol).toBe('');
+    plain.close(1000);
+    await once(plain, 'close');
+  });
+
   it('fails a message over --max-payload with 1009', async () => {
     const server = await start({ maxPayload: 1024 });
     const client = new WebSocket(server.url);

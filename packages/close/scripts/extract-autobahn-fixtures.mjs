@@ -19,7 +19,8 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const source = resolve(process.argv[2] ?? '/work/shared/reference/autobahn-cases.json');
+// The suite's case list, committed with the conformance tooling.
+const source = resolve(process.argv[2] ?? resolve(here, '../../../tooling/conformance/data/autobahn-cases.json'));
 const target = resolve(here, '../test/fixtures/autobahn-7.json');
 const { suite, cases } = JSON.parse(readFileSync(source, 'utf8'));
 

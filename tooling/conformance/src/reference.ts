@@ -5,8 +5,8 @@ import { fromHex } from './frame-writer.js';
 import type { ExpectedClose, ExpectedEvent } from './grading.js';
 
 /**
- * The official case list (/shared/reference/autobahn-cases.json, beside the repository
- * checkout): ids, descriptions, expected event sequences and close behaviour exactly as
+ * The official case list (tooling/conformance/data/autobahn-cases.json, committed with the
+ * repository): ids, descriptions, expected event sequences and close behaviour exactly as
  * Autobahn|Testsuite reports them. The case table is derived from it at test time.
  */
 
@@ -22,7 +22,8 @@ export interface ReferenceCase {
 const here = dirname(fileURLToPath(import.meta.url));
 /** tooling/conformance/src → repository root. */
 export const repoRoot = resolve(here, '../../..');
-export const defaultReferencePath = resolve(repoRoot, '../shared/reference/autobahn-cases.json');
+/** tooling/conformance/src → tooling/conformance/data. */
+export const defaultReferencePath = resolve(here, '../data/autobahn-cases.json');
 
 export function referencePath(): string {
   return process.env.AUTOBAHN_CASES_JSON ?? defaultReferencePath;
@@ -33,8 +34,7 @@ export function loadReferenceCases(path = referencePath()): ReferenceCase[] {
   if (!existsSync(path)) {
     throw new Error(
       `Autobahn reference case list not found at ${path}. The conformance suite is derived from it: ` +
-        'the shared/ folder must sit beside the repository checkout (<repo>/../shared/reference/autobahn-cases.json), ' +
-        'or set AUTOBAHN_CASES_JSON to its path.',
+        `the repository carries it at ${defaultReferencePath}; AUTOBAHN_CASES_JSON, when set, must name an existing copy.`,
     );
   }
   const json = JSON.parse(readFileSync(path, 'utf8')) as { cases?: ReferenceCase[] };

@@ -1,4 +1,3 @@
-// Plain JavaScript so that it runs as it is, both under vitest and in the built echo app.
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,8 +6,20 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-// Node has no certificate generator built in; the openssl command is on every machine we run on.
-export async function generateSelfSignedCert() {
+export interface SelfSignedCert {
+  /** PEM certificate for localhost, 127.0.0.1 and ::1. */
+  readonly cert: string;
+  /** PEM private key. */
+  readonly key: string;
+}
+
+/**
+ * A throwaway self-signed certificate for localhost, 127.0.0.1 and ::1, valid two days:
+ * what `--tls-self-signed` serves, and what the workspace's tests use for wss://
+ * (through `@websock/testing`). Node has no certificate generator built in; the
+ * `openssl` command is on every machine we run on.
+ */
+export async function generateSelfSignedCert(): Promise<SelfSignedCert> {
   const dir = await mkdtemp(join(tmpdir(), 'websock-cert-'));
   try {
     const keyPath = join(dir, 'key.pem');

@@ -62,6 +62,16 @@ export interface RedisAdapter extends TopicAdapter {
   readonly topics: ReadonlySet<string>;
   /** Resolves when the adapter is first connected; rejects if it is closed before. */
   ready(): Promise<void>;
+  /**
+   * Resolves once Redis has acknowledged every subscription change asked for so far
+   * (no command in flight or waiting for a retry); rejects if the adapter closes first.
+   */
+  settled(): Promise<void>;
+}
+
+interface Waiter {
+  resolve(): void;
+  reject(error: Error): void;
 }
 
 // One per topic with local subscribers, or with a Redis (un)subscribe on its way.
@@ -104,7 +114,10 @@ class RedisTopicAdapter implements RedisAdapter {
   #deliver: ((topic: string, data: Uint8Array, isBinary: boolean) => void) | undefined;
   #state: RedisAdapterState = 'idle';
   #pending = 0;
-  #readyWaiters: Array<{ resolve(): void; reject(error: Error): void }> = [];
+  #readyWaiters: Waiter[] = [];
+  #settledWaiters: Waiter[] = [];
+  /** Entries with a command in flight or a difference between wanted and subscribed. */
+  #unsettled = 0;
 
   constructor(options: RedisAdapterOptions) {
     this.#options = options;
@@ -184,7 +197,9 @@ class RedisTopicAdapter implements RedisAdapter {
     this.#setState('closed');
     clearTimeout(this.#retryTimer);
     this.#retry.clear();
-    for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(new Error('The Redis adapter was closed'));
+    for (const waiter of [...this.#readyWaiters.splice(0), ...this.#settledWaiters.splice(0)]) {
+      waiter.reject(new Error('The Redis adapter was closed'));
+    }
     await this.#transport.close();
   }
 
@@ -192,6 +207,20 @@ class RedisTopicAdapter implements RedisAdapter {
     if (this.#state === 'connected') return Promise.resolve();
     if (this.#state === 'closed') return Promise.reject(new Error('The Redis adapter is closed'));
     return new Promise((resolve, reject) => this.#readyWaiters.push({ resolve, reject }));
+  }
+
+  settled(): Promise<void> {
+    if (this.#state === 'closed') return Promise.reject(new Error('The Redis adapter is closed'));
+    if (this.#unsettled === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => this.#settledWaiters.push({ resolve, reject }));
+  }
+
+  // Every change to an entry goes through here, to keep the count of unsettled ones.
+  #update(entry: TopicEntry, change: () => void): void {
+    const before = isUnsettled(entry);
+    change();
+    this.#unsettled += Number(isUnsettled(entry)) - Number(before);
+    if (this.#unsettled === 0) for (const waiter of this.#settledWaiters.splice(0)) waiter.resolve();
   }
 
   #publishRefusal(topic: string): RedisAdapterError | undefined {
@@ -227,8 +256,11 @@ class RedisTopicAdapter implements RedisAdapter {
       entry = this.#createEntry(topic);
       this.#entries.set(topic, entry);
     }
-    entry.wanted = wanted;
-    this.#sync(entry);
+    const current = entry;
+    this.#update(current, () => {
+      current.wanted = wanted;
+    });
+    this.#sync(current);
   }
 
   #createEntry(topic: string): TopicEntry {
@@ -245,7 +277,9 @@ class RedisTopicAdapter implements RedisAdapter {
       if (!entry.wanted && this.#entries.get(entry.topic) === entry) this.#entries.delete(entry.topic);
       return;
     }
-    entry.busy = true;
+    this.#update(entry, () => {
+      entry.busy = true;
+    });
     this.#retry.delete(entry);
     const target = entry.wanted;
     const command = target
@@ -253,13 +287,17 @@ class RedisTopicAdapter implements RedisAdapter {
       : this.#transport.unsubscribe(entry.channel, entry.listener);
     command.then(
       () => {
-        entry.busy = false;
-        entry.subscribed = target;
+        this.#update(entry, () => {
+          entry.busy = false;
+          entry.subscribed = target;
+        });
         this.#retries = 0;
         this.#sync(entry);
       },
       (cause: unknown) => {
-        entry.busy = false;
+        this.#update(entry, () => {
+          entry.busy = false;
+        });
         if (this.#state === 'closed') return;
         const verb = target ? 'subscribe to' : 'unsubscribe from';
         const message = `Could not ${verb} topic ${JSON.stringify(entry.topic)} in Redis; retrying`;
@@ -320,6 +358,10 @@ class RedisTopicAdapter implements RedisAdapter {
     if (this.#state === 'closed') return;
     callHandler(() => this.#options.onError?.(error));
   }
+}
+
+function isUnsettled(entry: TopicEntry): boolean {
+  return entry.busy || entry.wanted !== entry.subscribed;
 }
 
 const PUBLISH_REASONS: Partial<Record<RedisAdapterErrorCode, string>> = {

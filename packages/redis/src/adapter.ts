@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { RedisClientOptions, RedisClusterOptions } from 'redis';
+import { ClientClosedError, type RedisClientOptions, type RedisClusterOptions } from 'redis';
 import { RedisAdapterError, RedisAdapterErrorCode } from './errors';
 import {
   backoff,
@@ -85,6 +85,8 @@ interface TopicEntry {
   subscribed: boolean;
   /** A SUBSCRIBE or UNSUBSCRIBE is in flight: changes wait for it. */
   busy: boolean;
+  /** The last command was sent again at once after its connection closed under it. */
+  resent: boolean;
 }
 
 const DEFAULT_PREFIX = 'websock:';
@@ -265,7 +267,15 @@ class RedisTopicAdapter implements RedisAdapter {
 
   #createEntry(topic: string): TopicEntry {
     const listener: MessageListener = (message) => this.#receive(topic, message);
-    return { topic, channel: this.#prefix + topic, listener, wanted: false, subscribed: false, busy: false };
+    return {
+      topic,
+      channel: this.#prefix + topic,
+      listener,
+      wanted: false,
+      subscribed: false,
+      busy: false,
+      resent: false,
+    };
   }
 
   // Brings Redis to what the server wants, one command per topic at a time: a quick
@@ -291,14 +301,26 @@ class RedisTopicAdapter implements RedisAdapter {
           entry.busy = false;
           entry.subscribed = target;
         });
+        entry.resent = false;
         this.#retries = 0;
         this.#sync(entry);
       },
       (cause: unknown) => {
+        if (this.#state === 'closed') return;
+        // On a cluster, node-redis destroys a shard's subscriber connection once it has no
+        // channel left, failing the commands queued behind with ClientClosedError. For an
+        // UNSUBSCRIBE that is done: the channel went with the connection. A SUBSCRIBE gets
+        // a fresh connection when sent again.
+        const connectionGone = cause instanceof ClientClosedError;
         this.#update(entry, () => {
           entry.busy = false;
+          if (connectionGone && !target) entry.subscribed = false;
         });
-        if (this.#state === 'closed') return;
+        if (connectionGone && (!target || !entry.resent)) {
+          entry.resent = true;
+          this.#sync(entry);
+          return;
+        }
         const verb = target ? 'subscribe to' : 'unsubscribe from';
         const message = `Could not ${verb} topic ${JSON.stringify(entry.topic)} in Redis; retrying`;
         this.#reportError(new RedisAdapterError(RedisAdapterErrorCode.SubscriptionFailed, entry.topic, message, cause));

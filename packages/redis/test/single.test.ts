@@ -2,7 +2,7 @@
 import { createClient } from 'redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RedisAdapterErrorCode, WireError } from '../src';
-import { exchangeAndCheck, payload, publishMarker, TestNode } from './support/nodes';
+import { churn, exchangeAndCheck, payload, publishMarker, TestNode } from './support/nodes';
 import { pubsubChannels, type RedisServer, startRedis } from './support/redis-servers';
 
 let fixture: Awaited<ReturnType<typeof startRedis>>;
@@ -95,34 +95,28 @@ describe('single Redis', () => {
   });
 });
 
-/** 10,000 random (seeded) subscribe/unsubscribe calls spread over nodes and 1,000 topics. */
-export async function churn(all: TestNode[], ...ports: number[]): Promise<void> {
-  const sharded = ports.length > 1;
-  let seed = 42;
-  const random = () => {
-    seed = (seed * 1103515245 + 12345) % 2 ** 31;
-    return seed / 2 ** 31;
-  };
-  const wanted = all.map(() => new Set<string>());
-  for (let i = 0; i < 10_000; i++) {
-    const n = Math.floor(random() * all.length);
-    const topic = `churn-${Math.floor(random() * 1000)}`;
-    if (random() < 0.5) {
-      all[n]!.adapter.subscribe(topic);
-      wanted[n]!.add(topic);
-    } else {
-      all[n]!.adapter.unsubscribe(topic);
-      wanted[n]!.delete(topic);
-    }
-  }
-  await Promise.all(all.map((n) => n.adapter.settled()));
-  const expected = new Set(wanted.flatMap((set) => [...set].map((topic) => `websock:${topic}`)));
-  const channels = async () => (await Promise.all(ports.map((p) => pubsubChannels(p, sharded)))).flat().sort();
-  expect(await channels()).toEqual([...expected].sort());
-  all.forEach((n, i) => {
-    for (const topic of wanted[i]!) n.adapter.unsubscribe(topic);
+describe('Redis killed and restarted on the same port', () => {
+  it('keeps the nodes up, reports the outage and its drops, resubscribes, resumes without duplicates', async () => {
+    const [a, b] = [node('a'), node('b')];
+    await Promise.all([a.adapter.ready(), b.adapter.ready()]);
+    for (const n of [a, b]) n.adapter.subscribe('room');
+    await Promise.all([a.adapter.settled(), b.adapter.settled()]);
+    a.adapter.publish('room', payload('before'), false);
+    await b.until(() => b.received('before').length === 1);
+
+    await server.kill();
+    await Promise.all([a.untilState('reconnecting'), b.untilState('reconnecting')]);
+    a.adapter.publish('room', payload('during'), true);
+    expect(a.publishErrors.map((e) => e.code)).toEqual([RedisAdapterErrorCode.Offline]);
+
+    await server.start();
+    await Promise.all([a.untilState('connected'), b.untilState('connected')]);
+    expect(a.states).toEqual(['connecting', 'connected', 'reconnecting', 'connected']);
+    expect(b.states).toEqual(['connecting', 'connected', 'reconnecting', 'connected']);
+    // 'connected' comes after node-redis has replayed the subscriptions.
+    expect(await pubsubChannels(server.port, false)).toEqual(['websock:room']);
+    await exchangeAndCheck([a, b], ['room'], 10, marker);
+    expect([...a.received('before'), ...a.received('during'), ...b.received('during')]).toEqual([]);
+    expect(b.received('before')).toHaveLength(1);
   });
-  await Promise.all(all.map((n) => n.adapter.settled()));
-  expect(await channels()).toEqual([]);
-  expect(all.flatMap((n) => n.errors)).toEqual([]);
-}
+});

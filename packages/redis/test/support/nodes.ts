@@ -1,9 +1,11 @@
 // In-process "nodes": one adapter each, whose deliver records what arrives, and a way to
 // await a condition on those records or on the adapter's state without sleeping.
 import { createClient } from 'redis';
+import { expect } from 'vitest';
 import { createRedisAdapter, type RedisAdapter, type RedisAdapterOptions, type RedisAdapterState } from '../../src';
 import type { RedisAdapterError } from '../../src/errors';
 import { encodeWireMessage } from '../../src/wire';
+import { pubsubChannels } from './redis-servers';
 
 export interface Delivery {
   topic: string;
@@ -148,4 +150,36 @@ export async function exchangeAndCheck(
       }
     }
   }
+}
+
+/** 10,000 random (seeded) subscribe/unsubscribe calls spread over nodes and 1,000 topics. */
+export async function churn(all: TestNode[], ...ports: number[]): Promise<void> {
+  const sharded = ports.length > 1;
+  let seed = 42;
+  const random = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
+  const wanted = all.map(() => new Set<string>());
+  for (let i = 0; i < 10_000; i++) {
+    const n = Math.floor(random() * all.length);
+    const topic = `churn-${Math.floor(random() * 1000)}`;
+    if (random() < 0.5) {
+      all[n]!.adapter.subscribe(topic);
+      wanted[n]!.add(topic);
+    } else {
+      all[n]!.adapter.unsubscribe(topic);
+      wanted[n]!.delete(topic);
+    }
+  }
+  await Promise.all(all.map((n) => n.adapter.settled()));
+  const expected = new Set(wanted.flatMap((set) => [...set].map((topic) => `websock:${topic}`)));
+  const channels = async () => (await Promise.all(ports.map((p) => pubsubChannels(p, sharded)))).flat().sort();
+  expect(await channels()).toEqual([...expected].sort());
+  all.forEach((n, i) => {
+    for (const topic of wanted[i]!) n.adapter.unsubscribe(topic);
+  });
+  await Promise.all(all.map((n) => n.adapter.settled()));
+  expect(await channels()).toEqual([]);
+  expect(all.flatMap((n) => n.errors)).toEqual([]);
 }

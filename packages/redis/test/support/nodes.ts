@@ -21,7 +21,20 @@ export function payload(text: string): Uint8Array {
   return encoder.encode(text);
 }
 
-export class TestNode {
+/** What the shared scenarios need from a node, in this process or in a child. */
+export interface NodeLike {
+  readonly name: string;
+  readonly adapter: {
+    subscribe(topic: string): void;
+    unsubscribe(topic: string): void;
+    publish(topic: string, data: Uint8Array, isBinary: boolean): void;
+    settled(): Promise<void>;
+  };
+  until(condition: () => boolean, what?: string): Promise<void>;
+  received(prefix: string): Delivery[];
+}
+
+export class TestNode implements NodeLike {
   readonly name: string;
   readonly adapter: RedisAdapter;
   readonly deliveries: Delivery[] = [];
@@ -116,7 +129,7 @@ export async function publishMarker(
  * once, in each publisher's order, with their type, and never its own.
  */
 export async function exchangeAndCheck(
-  nodes: TestNode[],
+  nodes: NodeLike[],
   topics: string[],
   count: number,
   publishMarkerOn: (topic: string, text: string) => Promise<void>,

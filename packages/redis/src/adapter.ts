@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ClientClosedError, type RedisClientOptions, type RedisClusterOptions } from 'redis';
+import { ClientClosedError, ClientOfflineError, type RedisClientOptions, type RedisClusterOptions } from 'redis';
 import { RedisAdapterError, RedisAdapterErrorCode } from './errors';
 import {
   backoff,
@@ -156,7 +156,6 @@ class RedisTopicAdapter implements RedisAdapter {
     this.#setState('connecting');
     // Errors while connecting are reported through 'error' events; node-redis keeps retrying.
     this.#transport.connect().catch((error: unknown) => this.#reportError(error));
-    for (const entry of this.#entries.values()) this.#sync(entry);
   }
 
   subscribe(topic: string): void {
@@ -187,7 +186,7 @@ class RedisTopicAdapter implements RedisAdapter {
       },
       (cause: unknown) => {
         this.#pending--;
-        const offline = !this.#transport.isReady();
+        const offline = cause instanceof ClientOfflineError || this.#state !== 'connected';
         const code = offline ? RedisAdapterErrorCode.Offline : RedisAdapterErrorCode.PublishFailed;
         this.#reportPublishError(topic, new RedisAdapterError(code, topic, publishMessage(code, topic), cause));
       },
@@ -282,7 +281,11 @@ class RedisTopicAdapter implements RedisAdapter {
   // subscribe/unsubscribe/subscribe waits for the first SUBSCRIBE, finds it wanted
   // again, and stops there. The last acknowledged command decides, never a stale one.
   #sync(entry: TopicEntry): void {
-    if (entry.busy || !this.#deliver || this.#state === 'closed') return;
+    // Nothing goes to Redis before the first connection: node-redis 5.12 acknowledges a
+    // SUBSCRIBE queued before then but never dispatches the channel's messages. Once
+    // connected, commands queued during an outage are fine (it replays them, and every
+    // subscribed channel, before it reports ready).
+    if (entry.busy || this.#state === 'idle' || this.#state === 'connecting' || this.#state === 'closed') return;
     if (entry.wanted === entry.subscribed) {
       if (!entry.wanted && this.#entries.get(entry.topic) === entry) this.#entries.delete(entry.topic);
       return;
@@ -368,7 +371,10 @@ class RedisTopicAdapter implements RedisAdapter {
   #setState(state: RedisAdapterState): void {
     if (state === this.#state) return;
     this.#state = state;
-    if (state === 'connected') for (const waiter of this.#readyWaiters.splice(0)) waiter.resolve();
+    if (state === 'connected') {
+      for (const entry of this.#entries.values()) this.#sync(entry);
+      for (const waiter of this.#readyWaiters.splice(0)) waiter.resolve();
+    }
     callHandler(() => this.#options.onStateChange?.(state));
   }
 

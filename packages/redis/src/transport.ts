@@ -2,6 +2,7 @@
 // a RESP2 connection in subscriber mode cannot publish) or a Redis Cluster (sharded
 // SSUBSCRIBE/SPUBLISH, so a message only travels inside the shard that owns its channel).
 // The adapter sees one small interface and never which of the two it has.
+import { setTimeout as delay } from 'node:timers/promises';
 import { createClient, createCluster, type RedisClientOptions, type RedisClusterOptions } from 'redis';
 
 export type MessageListener = (message: Buffer, channel: Buffer) => void;
@@ -110,9 +111,22 @@ export function clusterTransport(
     ready = false;
     events.change();
   });
+  // A single client retries its first connection by itself; a cluster's first discovery
+  // gives up when no root node answers, so it is retried here, with the same backoff.
+  const stop = new AbortController();
   return {
     async connect() {
-      await cluster.connect();
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await cluster.connect();
+          break;
+        } catch (error) {
+          if (stop.signal.aborted) return;
+          events.error(error);
+          await delay(reconnect(attempt), undefined, { signal: stop.signal }).catch(() => undefined);
+          if (stop.signal.aborted) return;
+        }
+      }
       ready = true;
       events.change();
     },
@@ -121,8 +135,15 @@ export function clusterTransport(
     subscribe: (channel, listener) => cluster.sSubscribe(channel, listener, true),
     unsubscribe: (channel, listener) => cluster.sUnsubscribe(channel, listener, true),
     async close() {
+      stop.abort();
+      const wasReady = ready && nodeClients().every((client) => client.isReady);
       ready = false;
-      await cluster.close().catch(() => cluster.destroy());
+      try {
+        if (wasReady) await cluster.close();
+        else cluster.destroy();
+      } catch {
+        // not connected (yet): nothing to release
+      }
     },
   };
 }

@@ -1,9 +1,12 @@
 // Several adapters in this process against one real redis-server (plain SUBSCRIBE/PUBLISH).
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createClient } from 'redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RedisAdapterErrorCode, WireError } from '../src';
 import { churn, exchangeAndCheck, payload, publishMarker, TestNode } from './support/nodes';
-import { pubsubChannels, type RedisServer, startRedis } from './support/redis-servers';
+import { freePort, pubsubChannels, RedisServer, startRedis } from './support/redis-servers';
 
 let fixture: Awaited<ReturnType<typeof startRedis>>;
 let server: RedisServer;
@@ -108,15 +111,59 @@ describe('Redis killed and restarted on the same port', () => {
     await Promise.all([a.untilState('reconnecting'), b.untilState('reconnecting')]);
     a.adapter.publish('room', payload('during'), true);
     expect(a.publishErrors.map((e) => e.code)).toEqual([RedisAdapterErrorCode.Offline]);
+    // Subscription changes during the outage take effect once Redis is back.
+    b.adapter.subscribe('joined-during-outage');
+    a.adapter.subscribe('left-during-outage');
+    a.adapter.unsubscribe('left-during-outage');
 
     await server.start();
     await Promise.all([a.untilState('connected'), b.untilState('connected')]);
     expect(a.states).toEqual(['connecting', 'connected', 'reconnecting', 'connected']);
     expect(b.states).toEqual(['connecting', 'connected', 'reconnecting', 'connected']);
     // 'connected' comes after node-redis has replayed the subscriptions.
-    expect(await pubsubChannels(server.port, false)).toEqual(['websock:room']);
+    expect(await pubsubChannels(server.port, false)).toContain('websock:room');
+    await Promise.all([a.adapter.settled(), b.adapter.settled()]);
+    expect((await pubsubChannels(server.port, false)).sort()).toEqual(['websock:joined-during-outage', 'websock:room']);
     await exchangeAndCheck([a, b], ['room'], 10, marker);
+    a.adapter.publish('joined-during-outage', payload('welcome'), false);
+    await b.until(() => b.received('welcome').length === 1);
     expect([...a.received('before'), ...a.received('during'), ...b.received('during')]).toEqual([]);
     expect(b.received('before')).toHaveLength(1);
+  });
+});
+
+describe('Redis unreachable at start', () => {
+  it('a single-server adapter reports the failures, drops publishes, and connects once Redis is up', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'websock-redis-late-'));
+    const late = new RedisServer(await freePort(), dir);
+    try {
+      const a = new TestNode('a', { url: late.url });
+      const b = new TestNode('b', { url: late.url });
+      nodes.push(a, b);
+      await a.until(() => a.errors.length > 0, 'a connection error');
+      expect(a.adapter.state).toBe('connecting');
+      a.adapter.publish('early', payload('lost'), false);
+      expect(a.publishErrors.map((e) => e.code)).toEqual([RedisAdapterErrorCode.Offline]);
+      b.adapter.subscribe('early');
+      await late.start();
+      await Promise.all([a.adapter.ready(), b.adapter.ready(), b.adapter.settled()]);
+      a.adapter.publish('early', payload('found'), false);
+      await b.until(() => b.received('found').length === 1);
+      expect(b.received('lost')).toEqual([]);
+    } finally {
+      await Promise.all(nodes.splice(0).map((n) => n.adapter.close()));
+      await late.kill();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a cluster adapter whose root nodes do not answer keeps retrying and closes cleanly', async () => {
+    const a = new TestNode('a', { cluster: { rootNodes: [{ url: `redis://127.0.0.1:${await freePort()}` }] } });
+    nodes.push(a);
+    await a.until(() => a.errors.length >= 2, 'two failed discoveries');
+    a.adapter.publish('t', payload('x'), true);
+    expect(a.publishErrors.map((e) => e.code)).toEqual([RedisAdapterErrorCode.Offline]);
+    await a.adapter.close();
+    expect(a.states).toEqual(['connecting', 'closed']);
   });
 });

@@ -186,8 +186,12 @@ class RedisTopicAdapter implements RedisAdapter {
       },
       (cause: unknown) => {
         this.#pending--;
-        const offline = cause instanceof ClientOfflineError || this.#state !== 'connected';
-        const code = offline ? RedisAdapterErrorCode.Offline : RedisAdapterErrorCode.PublishFailed;
+        const code =
+          this.#state === 'closed'
+            ? RedisAdapterErrorCode.Closed
+            : cause instanceof ClientOfflineError || this.#state !== 'connected'
+              ? RedisAdapterErrorCode.Offline
+              : RedisAdapterErrorCode.PublishFailed;
         this.#reportPublishError(topic, new RedisAdapterError(code, topic, publishMessage(code, topic), cause));
       },
     );

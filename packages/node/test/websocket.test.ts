@@ -51,7 +51,8 @@ function recorder(extra: WebSocketHandlers<undefined> = {}): Recorder {
 }
 
 async function until(check: () => boolean): Promise<void> {
-  const deadline = Date.now() + 3000;
+  // Only a guard against a hang: the condition follows from events, the bound is not a claim about speed.
+  const deadline = Date.now() + 15_000;
   while (!check()) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 5));

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocketClient from 'ws';
 import { createServer, type ServerOptions, type WebSocketServer } from '../src/index.js';
 import { clientFrame, headEnd, openRaw, upgradeRequest } from './raw.js';
@@ -13,14 +13,6 @@ async function start<Data = undefined>(options: ServerOptions<Data>): Promise<nu
   const server = createServer<Data>(options);
   servers.push(server as WebSocketServer<unknown>);
   return (await server.listen()).port;
-}
-
-async function until(check: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 /** Sends `request` on a raw socket and returns the whole response once the server ends it. */
@@ -74,9 +66,17 @@ describe('limits answered at the handshake', () => {
   it('503 beyond maxPendingHandshakes while the upgrade hook is busy', async () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const port = await start({ maxPendingHandshakes: 1, upgrade: () => gate });
+    let entered!: () => void;
+    const inHook = new Promise<void>((resolve) => (entered = resolve));
+    const port = await start({
+      maxPendingHandshakes: 1,
+      upgrade: () => {
+        entered();
+        return gate;
+      },
+    });
     const waiting = new WebSocketClient(`ws://127.0.0.1:${port}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await inHook; // the one handshake allowed is now waiting on the hook
     expect(await rawExchange(port, upgradeRequest(port))).toMatch(/^HTTP\/1\.1 503 /);
     release();
     await once(waiting, 'open');
@@ -118,18 +118,18 @@ describe('timeouts', () => {
   });
 
   it('gives up on a peer that never answers our close, after closeTimeout', async () => {
-    let result: [number, boolean] | undefined;
+    let closed!: (result: [number, boolean]) => void;
+    const result = new Promise<[number, boolean]>((resolve) => (closed = resolve));
     const port = await start({
       closeTimeout: 150,
       open: (ws) => ws.close(1000, 'bye'),
-      close: (_ws, code, _reason, wasClean) => (result = [code, wasClean]),
+      close: (_ws, code, _reason, wasClean) => closed([code, wasClean]),
     });
     const { peer } = await rawWebSocket(port);
     const started = Date.now();
     await peer.ended;
     expect(Date.now() - started).toBeGreaterThanOrEqual(100);
-    await until(() => result !== undefined);
-    expect(result).toEqual([1006, false]);
+    expect(await result).toEqual([1006, false]);
     peer.close();
   });
 });
@@ -149,15 +149,29 @@ describe('keepalive', () => {
   });
 
   it('keeps a peer that answers pongs', async () => {
-    const port = await start({ pingInterval: 60 });
-    const client = new WebSocketClient(`ws://127.0.0.1:${port}`);
-    let pings = 0;
-    client.on('ping', () => pings++);
-    await once(client, 'open');
-    await new Promise((resolve) => setTimeout(resolve, 400));
-    expect(pings).toBeGreaterThanOrEqual(3);
-    expect(client.readyState).toBe(WebSocketClient.OPEN);
-    client.terminate();
+    // The keepalive round is driven by hand (fake setInterval): each round waits for the pong
+    // itself, so a loaded machine cannot make a round come before the answer to the last one.
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      let pongSeen: () => void = () => {};
+      const port = await start({ pingInterval: 60_000, pong: () => pongSeen() });
+      const client = new WebSocketClient(`ws://127.0.0.1:${port}`);
+      let pings = 0;
+      client.on('ping', () => pings++);
+      await once(client, 'open');
+      for (let round = 0; round < 3; round++) {
+        const answered = new Promise<void>((resolve) => (pongSeen = resolve));
+        vi.advanceTimersByTime(60_000);
+        await answered;
+      }
+      vi.advanceTimersByTime(60_000); // heard from since the last round: alive, pinged again
+      expect(pings).toBe(3);
+      expect(client.readyState).toBe(WebSocketClient.OPEN);
+      expect(servers[0]?.clients.size).toBe(1);
+      client.terminate();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 
@@ -219,17 +233,24 @@ describe('backpressure', () => {
 
   it('pauses reading when the application asks, and resumes', async () => {
     const received: string[] = [];
+    let delivered!: () => void;
+    const messageSeen = new Promise<void>((resolve) => (delivered = resolve));
     const port = await start({
       open: (ws) => ws.pause(),
-      message: (_ws, data) => received.push(data.toString()),
+      message: (_ws, data) => {
+        received.push(data.toString());
+        delivered();
+      },
     });
     const { peer } = await rawWebSocket(port);
     peer.socket.write(clientFrame(1, 'held'));
+    // Paused: nothing may arrive meanwhile (a slow machine only makes this easier to pass,
+    // never fails it falsely).
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(received).toEqual([]);
     const [server] = servers;
     for (const ws of server?.clients ?? []) ws.resume();
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await messageSeen;
     expect(received).toEqual(['held']);
     peer.close();
   });

@@ -1,4 +1,4 @@
-import { connect } from '@websock/client';
+import { connect, ProtocolError } from '@websock/client';
 import WebSocket from 'ws';
 import type { ClientSideResult, EchoClient } from '../../src/server-peer/index.js';
 
@@ -27,7 +27,11 @@ export function websockEchoClient(options: { ca?: string } = {}): EchoClient {
             if (ws.readyState === 1) ws.send(data, isBinary);
           },
           error(_ws, error) {
-            result.errors.push(`${error.code} (close ${error.closeCode}): ${error.message}`);
+            result.errors.push(
+              error instanceof ProtocolError
+                ? `${error.code} (close ${error.closeCode}): ${error.message}`
+                : String(error),
+            );
           },
           close(_ws, code, reason, wasClean) {
             result.close = { code, reason, wasClean };

@@ -1,4 +1,4 @@
-import { constants as http2Constants, type Http2Stream } from 'node:http2';
+import { type Http2Stream, constants as http2Constants } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 

@@ -1,14 +1,14 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   createSecureServer,
-  constants as h2,
   type Http2SecureServer,
   type Http2Server,
   type Http2ServerRequest,
   type Http2ServerResponse,
+  constants as h2,
   type IncomingHttpHeaders,
   type ServerHttp2Stream,
 } from 'node:http2';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { SecureContextOptions, TlsOptions } from 'node:tls';
 import {
@@ -113,7 +113,11 @@ export function rejectStream(stream: ServerHttp2Stream, rejection: HandshakeReje
 /** What the stream router needs of an attached WebSocket server. */
 export interface StreamEndpoint {
   claims(request: UpgradeRequest): boolean;
-  handleStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, rawHeaders: readonly string[] | undefined): void;
+  handleStream(
+    stream: ServerHttp2Stream,
+    headers: IncomingHttpHeaders,
+    rawHeaders: readonly string[] | undefined,
+  ): void;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Server as HttpServer } from 'node:http';
-import type { Server as HttpsServer } from 'node:https';
 import type { Http2SecureServer, Http2Server, ServerHttp2Stream } from 'node:http2';
+import type { Server as HttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { SecureContextOptions, TlsOptions } from 'node:tls';
 import type { WebSocket, WebSocketHandlers } from '@websock/node';

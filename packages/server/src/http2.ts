@@ -228,7 +228,7 @@ export function createHttp2Listener(options: Http2ListenerOptions): {
   });
   server.on('request', (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => {
     if (req.httpVersionMajor >= 2) {
-      res.writeHead(405, 'Method Not Allowed', { allow: 'CONNECT', 'content-type': 'text/plain; charset=utf-8' });
+      res.writeHead(405, { allow: 'CONNECT', 'content-type': 'text/plain; charset=utf-8' });
       res.end('This is a WebSocket endpoint: open it with an extended CONNECT (RFC 8441).');
       return;
     }

@@ -158,14 +158,26 @@ function openConnection(plan: ConnectionPlan, tls: ConnectionOptions | undefined
 /**
  * Whether the server sent SETTINGS_ENABLE_CONNECT_PROTOCOL = 1. Its SETTINGS frame is the
  * first thing a server sends, so once a PING is acknowledged the remote settings are known,
- * on a fresh session and on one the application passed alike.
+ * on a fresh session and on one the application passed alike. One answer per session: the
+ * WebSockets opening on it together share one PING (node:http2 allows only a few in flight).
  */
-async function extendedConnectEnabled(session: ClientHttp2Session): Promise<boolean> {
+function extendedConnectEnabled(session: ClientHttp2Session): Promise<boolean> {
+  let answer = settingsChecks.get(session);
+  if (answer === undefined) {
+    answer = checkSettings(session);
+    settingsChecks.set(session, answer);
+  }
+  return answer;
+}
+
+const settingsChecks = new WeakMap<ClientHttp2Session, Promise<boolean>>();
+
+async function checkSettings(session: ClientHttp2Session): Promise<boolean> {
   if (session.closed || session.destroyed) return false;
   if (session.connecting) await new Promise((resolve) => session.once('connect', resolve));
   if (advertises(session)) return true;
   await new Promise<void>((resolve) => {
-    if (!session.ping(() => resolve())) resolve();
+    if (!session.ping(() => resolve())) session.once('remoteSettings', () => resolve());
   });
   return !session.destroyed && advertises(session);
 }
@@ -220,7 +232,10 @@ function openStream<Data>(
       if (settled) return;
       finish();
       stream.on('error', noop);
+      // Reset it if still open, and destroy it: a stream with unread data (a refusal's body)
+      // would otherwise stay open, and hold the session's graceful close forever.
       if (!stream.closed) stream.close(h2.NGHTTP2_CANCEL);
+      stream.destroy();
       reject(error);
     };
     const onAbort = () => fail(signal?.reason);

@@ -13,7 +13,9 @@ import type { Socket } from 'node:net';
 import type { SecureContextOptions, TlsOptions } from 'node:tls';
 import {
   buildExtendedConnectResponse,
+  computeAcceptKey,
   HandshakeRejection,
+  isValidKey,
   reasonPhrase,
   validateExtendedConnect,
 } from '@websock/handshake';
@@ -74,7 +76,12 @@ export class Http2Opening implements Opening {
   }
 
   respond(acceptance: Acceptance): void {
-    this.stream.respond(buildExtendedConnectResponse(acceptance));
+    const headers = buildExtendedConnectResponse(acceptance);
+    // RFC 8441 §5 drops the key/accept exchange, but undici (7.x) still sends a key over
+    // HTTP/2 and fails the connection without the matching accept: answer a valid key.
+    const key = this.headers['sec-websocket-key'];
+    if (typeof key === 'string' && isValidKey(key)) headers['sec-websocket-accept'] = computeAcceptKey(key);
+    this.stream.respond(headers);
   }
 
   refuse(rejection: HandshakeRejection): void {
@@ -108,6 +115,7 @@ export function rejectStream(stream: ServerHttp2Stream, rejection: HandshakeReje
   stream.respond(headers);
   stream.end(rejection.message || reasonPhrase(rejection.status));
   stream.close(h2.NGHTTP2_NO_ERROR);
+  stream.resume(); // what the client sent is discarded, not left to pin the stream
 }
 
 /** What the stream router needs of an attached WebSocket server. */

@@ -82,6 +82,16 @@ describe('standalone http2: true', () => {
     expect(serverWs?.remotePort).toBeGreaterThan(0);
   });
 
+  it('answers a key with its accept (undici sends one over HTTP/2), and no key with none', async () => {
+    const { port } = await h2Server();
+    const raw = await request(
+      await session(port),
+      connectHeaders(port, { 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' }),
+    );
+    expect(raw.headers[':status']).toBe(200);
+    expect(raw.headers['sec-websocket-accept']).toBe('s3pPLMBiTxaQ9kYGzzhZRbK+xOo=');
+  });
+
   it('reassembles fragments, with a ping between them, and answers the ping', async () => {
     const { port } = await h2Server();
     const raw = await request(await session(port), connectHeaders(port));

@@ -298,9 +298,14 @@ export class WebSocketServer<Data = undefined> {
     clearTimeout(timer);
     for (const ws of this.connections) ws.terminate();
     await Promise.all(pending);
-    // An HTTP/2 listener closes once its sessions have: their WebSocket streams are gone now.
+    // An HTTP/2 listener closes once its sessions have: their WebSocket streams are gone now,
+    // so each closes gracefully (GOAWAY), or is destroyed if its peer holds other streams open.
     for (const session of this.sessions) session.close();
+    const lingering = setTimeout(() => {
+      for (const session of this.sessions) session.destroy();
+    }, timeout);
     await listenerClosed;
+    clearTimeout(lingering);
   }
 
   private accept(opening: Opening, offer: Offer, data: Data): void {

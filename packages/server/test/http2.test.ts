@@ -238,6 +238,25 @@ describe('standalone http2: true', () => {
     expect(raw.stream.rstCode).toBe(h2.NGHTTP2_NO_ERROR);
   });
 
+  it('shutdown does not wait forever on a session whose peer keeps a stream open', async () => {
+    const hookCalled = deferred<void>();
+    const { server, port } = await h2Server({
+      closeTimeout: 20,
+      handshakeTimeout: 60_000,
+      upgrade: () => {
+        hookCalled.resolve();
+        return new Promise<undefined>(() => {}); // never settles
+      },
+    });
+    const s = await session(port);
+    const stream = s.request(connectHeaders(port), { endStream: false });
+    stream.on('error', () => {});
+    await hookCalled.promise;
+    const sessionClosed = once(s, 'close');
+    await server.close();
+    await sessionClosed;
+  });
+
   it('carries 100 WebSockets on one session', async () => {
     const sessionsSeen = new Set<unknown>();
     const { server, port } = await h2Server({ open: (ws) => void sessionsSeen.add(ws.socket) });

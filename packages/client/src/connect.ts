@@ -103,19 +103,14 @@ export function connect<Data = undefined>(
         ? undefined
         : options.perMessageDeflate;
   const deflateOffer = deflateOptions === undefined ? undefined : createOffer(deflateOptions);
-  let handshake: ClientHandshake;
-  try {
-    handshake = createClientHandshake({
-      host: target.host,
-      path: `${target.pathname}${target.search}`,
-      ...(deflateOffer === undefined ? {} : { extensions: [deflateOffer] }),
-      ...(options.protocols === undefined ? {} : { protocols: options.protocols }),
-      ...(options.headers === undefined ? {} : { headers: options.headers }),
-      ...(options.origin === undefined ? {} : { origin: options.origin }),
-    });
-  } catch (error) {
-    return Promise.reject(error);
-  }
+  const handshake = createClientHandshake({
+    host: target.host,
+    path: `${target.pathname}${target.search}`,
+    ...(deflateOffer === undefined ? {} : { extensions: [deflateOffer] }),
+    ...(options.protocols === undefined ? {} : { protocols: options.protocols }),
+    ...(options.headers === undefined ? {} : { headers: options.headers }),
+    ...(options.origin === undefined ? {} : { origin: options.origin }),
+  });
   const plan: ConnectionPlan = { target, secure, hostname, port, deflateOptions, deflateOffer, handshake };
   if (options.http2 === true || options.session !== undefined) return connectOverHttp2(plan, options);
   return connectOverHttp1(plan, options);

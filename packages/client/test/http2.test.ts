@@ -14,7 +14,7 @@ import { createServer, type WebSocketServer } from '@websock/server';
 import { generateSelfSignedCert } from '@websock/testing';
 import { Agent, WebSocket as UndiciWebSocket } from 'undici';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connect, HandshakeError, type NodeWebSocket } from '../src/index.js';
+import { connect, HandshakeError, type NodeWebSocket, WebSocket } from '../src/index.js';
 
 // Our client over RFC 8441 against our server, against a scripted node:http2 server, and our
 // server against undici's WebSocket over HTTP/2: real TLS on 127.0.0.1 throughout.
@@ -220,6 +220,22 @@ describe('connect({ http2: true }) to our server', () => {
     ws.close();
     await closed;
     expect(session.closed).toBe(false);
+  });
+});
+
+describe('the WHATWG class with { http2: true }', () => {
+  it('echoes over HTTP/2', async () => {
+    const transports: string[] = [];
+    const { url } = await server({ open: (c) => void transports.push(c.transport) });
+    const client = new WebSocket(url, [], { http2: true, tls });
+    await once(client, 'open');
+    const message = once(client, 'message');
+    client.send('whatwg over h2');
+    const [event] = (await message) as [MessageEvent];
+    expect(event.data).toBe('whatwg over h2');
+    client.close();
+    await once(client, 'close');
+    expect(transports).toEqual(['http2']);
   });
 });
 

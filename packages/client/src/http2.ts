@@ -67,7 +67,9 @@ export async function connectOverHttp2<Data>(
   const given = options.session;
   const origin = `https://${plan.target.host}`;
   const shared: Shared =
-    given === undefined ? await sharedConnection(plan, options, origin) : { session: given, streams: 0 };
+    given === undefined
+      ? await withDeadline(sharedConnection(plan, options, origin), options)
+      : { session: given, streams: 0 };
   const session = shared.session;
   if (session === undefined) {
     const socket = shared.socket;
@@ -75,7 +77,7 @@ export async function connectOverHttp2<Data>(
     // ALPN chose HTTP/1.1: upgrade on that connection (or on a new one if another took it).
     return connectOverHttp1(plan, options, socket);
   }
-  if (!(await extendedConnectEnabled(session))) {
+  if (!(await withDeadline(extendedConnectEnabled(session), options))) {
     if (given === undefined) forget(options, origin, shared);
     return connectOverHttp1(plan, options, undefined);
   }
@@ -96,6 +98,37 @@ export async function connectOverHttp2<Data>(
   return ws;
 }
 
+/**
+ * Bounds a step before the stream exists by `handshakeTimeout` and `signal`, as the HTTP/1.1
+ * path bounds its whole handshake (the stream then has its own timer). A shared step that
+ * outlives one caller keeps going for the others.
+ */
+function withDeadline<T, Data>(step: Promise<T>, options: ClientOptions<Data>): Promise<T> {
+  const signal = options.signal;
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => settle(() => reject(signal?.reason));
+    const timer = setTimeout(
+      () => settle(() => reject(new ConnectError('WS_ERR_HANDSHAKE_TIMEOUT', 'the opening handshake timed out'))),
+      options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT,
+    );
+    timer.unref();
+    let settled = false;
+    const settle = (action: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      action();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    step.then(
+      (value) => settle(() => resolve(value)),
+      (error: unknown) => settle(() => reject(error)),
+    );
+  });
+}
+
 /** The origin's shared connection, made on first use. */
 function sharedConnection<Data>(plan: ConnectionPlan, options: ClientOptions<Data>, origin: string): Promise<Shared> {
   const key = options.tls ?? NO_TLS_OPTIONS;
@@ -106,7 +139,7 @@ function sharedConnection<Data>(plan: ConnectionPlan, options: ClientOptions<Dat
   }
   const cached = byOrigin.get(origin);
   if (cached !== undefined) return cached;
-  const pending = openConnection(plan, options.tls, origin);
+  const pending = openConnection(plan, options.tls, origin, options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT);
   byOrigin.set(origin, pending);
   pending.then(
     (shared) => {
@@ -131,7 +164,12 @@ function forget<Data>(options: ClientOptions<Data>, origin: string, shared: Shar
 }
 
 /** A TLS connection offering h2 and http/1.1; an HTTP/2 session on it when the server chose h2. */
-function openConnection(plan: ConnectionPlan, tls: ConnectionOptions | undefined, origin: string): Promise<Shared> {
+function openConnection(
+  plan: ConnectionPlan,
+  tls: ConnectionOptions | undefined,
+  origin: string,
+  timeout: number,
+): Promise<Shared> {
   return new Promise((resolve, reject) => {
     const socket = connectTls({
       servername: serverName(plan.hostname),
@@ -141,8 +179,14 @@ function openConnection(plan: ConnectionPlan, tls: ConnectionOptions | undefined
       ALPNProtocols: ['h2', 'http/1.1'],
     });
     socket.setNoDelay(true);
+    // A server that never completes TLS: the shared connection fails for every waiter.
+    socket.setTimeout(timeout, () =>
+      socket.destroy(new ConnectError('WS_ERR_HANDSHAKE_TIMEOUT', 'the TLS handshake timed out')),
+    );
     socket.once('error', reject);
     socket.once('secureConnect', () => {
+      socket.setTimeout(0);
+      socket.removeAllListeners('timeout');
       socket.off('error', reject);
       if (socket.alpnProtocol !== 'h2') {
         resolve({ socket, streams: 0 });

@@ -8,13 +8,13 @@ import {
   type IncomingHttpHeaders,
   type ServerHttp2Stream,
 } from 'node:http2';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createTcpServer } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import { createServer, type WebSocketServer } from '@websock/server';
 import { generateSelfSignedCert } from '@websock/testing';
 import { Agent, WebSocket as UndiciWebSocket } from 'undici';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connect, HandshakeError, type NodeWebSocket, WebSocket } from '../src/index.js';
+import { ConnectError, connect, HandshakeError, type NodeWebSocket, WebSocket } from '../src/index.js';
 
 // Our client over RFC 8441 against our server, against a scripted node:http2 server, and our
 // server against undici's WebSocket over HTTP/2: real TLS on 127.0.0.1 throughout.
@@ -268,6 +268,26 @@ describe('fallback to HTTP/1.1', () => {
     ws.send('fell back');
     expect(await messages.next()).toEqual(['fell back', false]);
     ws.close();
+  });
+
+  it('a server that never completes TLS: handshakeTimeout and signal bound the wait', async () => {
+    const silent = createTcpServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => {
+      silent.close();
+    });
+    silent.on('connection', (socket) => cleanups.push(() => void socket.destroy()));
+    const { port } = silent.address() as AddressInfo;
+    tls = { ca: cert };
+    const timedOut = await connect(`wss://127.0.0.1:${port}`, { http2: true, tls, handshakeTimeout: 50 }).catch(
+      (e: unknown) => e,
+    );
+    expect(timedOut).toBeInstanceOf(ConnectError);
+    expect((timedOut as ConnectError).code).toBe('WS_ERR_HANDSHAKE_TIMEOUT');
+    const controller = new AbortController();
+    const aborted = connect(`wss://127.0.0.1:${port}`, { http2: true, tls: { ca: cert }, signal: controller.signal });
+    controller.abort(new Error('changed my mind'));
+    await expect(aborted).rejects.toThrow('changed my mind');
   });
 
   it('http2 needs wss://', async () => {

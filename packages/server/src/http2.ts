@@ -71,6 +71,11 @@ export class Http2Opening implements Opening {
     return this.stream;
   }
 
+  /** Reset by the client (RST_STREAM), or its session went away. */
+  get gone(): boolean {
+    return this.stream.destroyed || this.stream.closed;
+  }
+
   validate(): Offer {
     return validateExtendedConnect(this.headers);
   }

@@ -34,6 +34,8 @@ export interface Opening {
   readonly transport: Transport;
   /** Bytes that came after the request (frames: never drop them). */
   readonly head: Buffer | undefined;
+  /** The peer went away while the request waited (on the `upgrade` hook): answer nothing. */
+  readonly gone: boolean;
   /** Checks the request for its HTTP version; throws a `HandshakeRejection`. */
   validate(): Offer;
   /** Sends the acceptance. Throws (a TypeError) before sending anything when the answer is invalid. */
@@ -54,6 +56,10 @@ export class Http1Opening implements Opening {
   ) {
     // Whatever carries an upgrade (a net.Socket or a TLSSocket, or a test's Duplex) is used as one.
     this.transport = socket as Transport;
+  }
+
+  get gone(): boolean {
+    return this.socket.destroyed;
   }
 
   validate(): Offer {

@@ -226,7 +226,7 @@ export class WebSocketServer<Data = undefined> {
       settled = true;
       this.pendingHandshakes--;
       clearTimeout(timer);
-      return !opening.transport.destroyed;
+      return !opening.gone;
     };
     const timer = setTimeout(() => {
       if (settle()) opening.refuse(new HandshakeRejection(503, 'The handshake took too long'));

@@ -103,6 +103,10 @@ describe('standalone http2: true', () => {
     expect(await raw.nextFrame()).toEqual({ fin: true, opcode: 0x1, payload: Buffer.from('fragmented') });
   });
 
+  it('needs tls', () => {
+    expect(() => createServer({ http2: true })).toThrow(TypeError);
+  });
+
   it('serves HTTP/1.1 upgrades on the same port (ws client, transport tls)', async () => {
     const transports: string[] = [];
     const { port } = await h2Server({ open: (ws) => void transports.push(ws.transport) });
@@ -313,6 +317,33 @@ describe('bad extended CONNECT requests get an HTTP/2 status, and the server car
     expect(raw.headers[':status']).toBe(403);
     expect(await raw.body()).toBe('no');
     expect(seen).toEqual([['/room?x=1', '2.0', `127.0.0.1:${port}`]]);
+  });
+
+  it('a client that resets its stream while the hook runs gets nothing, and nothing is reported', async () => {
+    const errors: unknown[] = [];
+    const hook = deferred<void>();
+    const release = deferred<undefined>();
+    const serverStreamClosed = deferred<void>();
+    const { server, port } = await h2Server({
+      error: (error) => void errors.push(error),
+      upgrade(req) {
+        req.stream?.once('close', () => serverStreamClosed.resolve());
+        hook.resolve();
+        return release.promise;
+      },
+    });
+    const s = await session(port);
+    const stream = s.request(connectHeaders(port), { endStream: false });
+    stream.on('error', () => {});
+    await hook.promise;
+    stream.close(h2.NGHTTP2_CANCEL);
+    await serverStreamClosed.promise;
+    release.resolve(undefined);
+    // The same session still opens WebSockets, and the reset one never became a connection.
+    const ok = await request(s, connectHeaders(port));
+    expect(ok.headers[':status']).toBe(200);
+    expect(server.clients.size).toBe(1); // the second one only
+    expect(errors).toEqual([]);
   });
 
   it('a plain GET over HTTP/2 gets 405, another CONNECT protocol too', async () => {

@@ -66,10 +66,14 @@ export async function connectOverHttp2<Data>(
   }
   const given = options.session;
   const origin = `https://${plan.target.host}`;
-  const shared: Shared =
+  let shared: Shared =
     given === undefined
       ? await withDeadline(sharedConnection(plan, options, origin), options)
       : { session: given, streams: 0 };
+  if (given === undefined && shared.session !== undefined && isClosing(shared.session)) {
+    // Its last WebSocket closed it while we waited for it: the cache holds a new one, or will.
+    shared = await withDeadline(sharedConnection(plan, options, origin), options);
+  }
   const session = shared.session;
   if (session === undefined) {
     const socket = shared.socket;
@@ -224,6 +228,10 @@ async function checkSettings(session: ClientHttp2Session): Promise<boolean> {
     if (!session.ping(() => resolve())) session.once('remoteSettings', () => resolve());
   });
   return !session.destroyed && advertises(session);
+}
+
+function isClosing(session: ClientHttp2Session): boolean {
+  return session.closed || session.destroyed;
 }
 
 function advertises(session: ClientHttp2Session): boolean {

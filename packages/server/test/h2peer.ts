@@ -43,12 +43,20 @@ export interface RawStream {
   nextFrame(): Promise<ServerFrame>;
   /** Everything that came after the frames were read as text (a rejection's body). */
   body(): Promise<string>;
+  /** The server ended its side (END_STREAM); listened for from the start, so never missed. */
+  ended: Promise<unknown>;
+  /** The stream closed (read `stream.rstCode` then); listened for from the start. */
+  closed: Promise<unknown>;
 }
 
 /** Sends a request on `session` and resolves with its response headers and a frame reader. */
 export async function request(session: ClientHttp2Session, headers: OutgoingHttpHeaders): Promise<RawStream> {
   const stream = session.request(headers, { endStream: false });
   stream.on('error', () => {});
+  const endedEvent = once(stream, 'end');
+  const closedEvent = once(stream, 'close');
+  endedEvent.catch(() => {});
+  closedEvent.catch(() => {});
   const [response] = (await once(stream, 'response')) as [IncomingHttpHeaders];
   let buffer = Buffer.alloc(0);
   let wake: (() => void) | undefined;
@@ -68,6 +76,8 @@ export async function request(session: ClientHttp2Session, headers: OutgoingHttp
   return {
     stream,
     headers: response,
+    ended: endedEvent,
+    closed: closedEvent,
     async nextFrame() {
       for (;;) {
         const frame = parseFrame(buffer);

@@ -120,6 +120,18 @@ describe('standalone http2: true', () => {
     expect(transports).toEqual(['tls']);
   });
 
+  it('keepalive pings go over the stream; a peer that never answers is reset (CANCEL)', async () => {
+    const closed = deferred<number>();
+    const { port } = await h2Server({ pingInterval: 20, close: (_ws, code) => closed.resolve(code) });
+    const raw = await request(await session(port), connectHeaders(port));
+    const ping = await raw.nextFrame();
+    expect(ping.opcode).toBe(0x9);
+    // No pong, nothing at all: the next round terminates the connection.
+    expect(await closed.promise).toBe(1006);
+    await raw.closed;
+    expect(raw.stream.rstCode).toBe(h2.NGHTTP2_CANCEL);
+  });
+
   it('client close: the server answers and ends the stream (END_STREAM, not RST_STREAM)', async () => {
     const closed = deferred<[number, string, boolean]>();
     const { port } = await h2Server({
@@ -130,9 +142,9 @@ describe('standalone http2: true', () => {
     const frame = await raw.nextFrame();
     expect(frame.opcode).toBe(0x8);
     expect(frame.payload.readUInt16BE(0)).toBe(1000);
-    await once(raw.stream, 'end');
+    await raw.ended;
     raw.stream.end();
-    await once(raw.stream, 'close');
+    await raw.closed;
     expect(raw.stream.rstCode).toBe(h2.NGHTTP2_NO_ERROR);
     expect(await closed.promise).toEqual([1000, 'bye', true]);
   });
@@ -149,9 +161,9 @@ describe('standalone http2: true', () => {
     expect(frame.payload.readUInt16BE(0)).toBe(4001);
     expect(frame.payload.subarray(2).toString()).toBe('done');
     raw.stream.write(clientFrame(0x8, closePayload(4001)));
-    await once(raw.stream, 'end');
+    await raw.ended;
     raw.stream.end();
-    await once(raw.stream, 'close');
+    await raw.closed;
     expect(raw.stream.rstCode).toBe(h2.NGHTTP2_NO_ERROR);
     expect(await closed.promise).toEqual([4001, true]);
   });
@@ -160,7 +172,7 @@ describe('standalone http2: true', () => {
     const { port } = await h2Server({ open: (ws) => ws.terminate() });
     const s = await session(port);
     const raw = await request(s, connectHeaders(port));
-    await once(raw.stream, 'close');
+    await raw.closed;
     expect(raw.stream.rstCode).toBe(h2.NGHTTP2_CANCEL);
     expect(s.closed).toBe(false);
   });
@@ -172,7 +184,7 @@ describe('standalone http2: true', () => {
     const frame = await raw.nextFrame();
     expect(frame.opcode).toBe(0x8);
     expect(frame.payload.readUInt16BE(0)).toBe(1002);
-    await once(raw.stream, 'end');
+    await raw.ended;
   });
 
   it('flow control: a peer that stops reading makes send() return false, with bounded buffering', async () => {
@@ -236,7 +248,7 @@ describe('standalone http2: true', () => {
     expect(frame.opcode).toBe(0x8);
     expect(frame.payload.readUInt16BE(0)).toBe(1001);
     raw.stream.write(clientFrame(0x8, closePayload(1001)));
-    await once(raw.stream, 'end');
+    await raw.ended;
     raw.stream.end();
     await closing;
     expect(raw.stream.rstCode).toBe(h2.NGHTTP2_NO_ERROR);
@@ -426,7 +438,7 @@ describe('attached to a node:http2 server', () => {
     const raw = await request(s, connectHeaders(port));
     expect(raw.headers[':status']).toBe(200);
     raw.stream.write(clientFrame(0x8, closePayload(1000)));
-    await once(raw.stream, 'end');
+    await raw.ended;
     ws.detach();
     const after = await openSession(port, cert);
     cleanups.push(() => {

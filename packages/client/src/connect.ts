@@ -1,13 +1,15 @@
+import type { ClientHttp2Session } from 'node:http2';
 import { connect as connectTcp, type Socket } from 'node:net';
 import { connect as connectTls, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import {
+  type ClientHandshake,
   createClientHandshake,
   type HandshakeResult,
   parseResponseHead,
   serializeExtensions,
   validateServerResponse,
 } from '@websock/handshake';
-import { WebSocket, type WebSocketHandlers } from '@websock/node';
+import { type Transport, WebSocket, type WebSocketHandlers } from '@websock/node';
 import {
   acceptResponse,
   createDeflateExtension,
@@ -17,6 +19,7 @@ import {
   type PerMessageDeflateOptions,
 } from '@websock/permessage-deflate';
 import { ConnectError } from './errors.js';
+import { connectOverHttp2 } from './http2.js';
 
 const DEFAULT_HANDSHAKE_TIMEOUT = 10_000;
 const MAX_RESPONSE_HEAD = 16 * 1024;
@@ -45,6 +48,30 @@ export interface ClientOptions<Data> extends WebSocketHandlers<Data> {
    * once the connection is open.
    */
   readonly signal?: AbortSignal;
+  /**
+   * Open the WebSocket on an HTTP/2 connection (RFC 8441 extended CONNECT; wss:// only).
+   * Connections to one origin share one HTTP/2 session (made with the same `tls` object);
+   * it closes when its last WebSocket has. A server that does not speak HTTP/2, or does
+   * not advertise extended CONNECT, gets an HTTP/1.1 upgrade instead. Default false.
+   */
+  readonly http2?: boolean;
+  /**
+   * An HTTP/2 session of the application's own to open the WebSocket on (implies `http2`);
+   * it is left open. Without extended CONNECT on it, the WebSocket falls back to HTTP/1.1.
+   */
+  readonly session?: ClientHttp2Session;
+}
+
+/** What `connect` worked out from the URL and the options, for either HTTP version. */
+export interface ConnectionPlan {
+  readonly target: URL;
+  readonly secure: boolean;
+  readonly hostname: string;
+  readonly port: number;
+  readonly deflateOptions: PerMessageDeflateOptions | undefined;
+  readonly deflateOffer: ReturnType<typeof createOffer> | undefined;
+  /** The validated request headers (HTTP/1.1 form; the HTTP/2 request is derived from them). */
+  readonly handshake: ClientHandshake;
 }
 
 /**
@@ -84,11 +111,29 @@ export function connect<Data = undefined>(
     ...(options.headers === undefined ? {} : { headers: options.headers }),
     ...(options.origin === undefined ? {} : { origin: options.origin }),
   });
+  const plan: ConnectionPlan = { target, secure, hostname, port, deflateOptions, deflateOffer, handshake };
+  if (options.http2 === true || options.session !== undefined) return connectOverHttp2(plan, options);
+  return connectOverHttp1(plan, options);
+}
+
+/**
+ * The RFC 6455 opening handshake over HTTP/1.1: on a new TCP/TLS connection, or on `socket`
+ * when given (a TLS connection whose ALPN chose HTTP/1.1, already connected).
+ */
+export function connectOverHttp1<Data>(
+  plan: ConnectionPlan,
+  options: ClientOptions<Data>,
+  given?: Socket,
+): Promise<WebSocket<Data>> {
+  const { secure, hostname, port, deflateOptions, deflateOffer, handshake } = plan;
+  const signal = options.signal;
 
   return new Promise((resolve, reject) => {
-    const socket: Socket = secure
-      ? connectTls({ servername: isIp(hostname) ? '' : hostname, ...options.tls, host: hostname, port })
-      : connectTcp({ host: hostname, port });
+    const socket: Socket =
+      given ??
+      (secure
+        ? connectTls({ servername: serverName(hostname), ...options.tls, host: hostname, port })
+        : connectTcp({ host: hostname, port }));
     let settled = false;
     let received: Buffer = Buffer.alloc(0);
 
@@ -135,25 +180,15 @@ export function connect<Data = undefined>(
       socket.off('error', fail);
       socket.off('close', onEarlyClose);
       socket.pause();
-      const ws = new WebSocket<Data>(
-        socket,
-        options,
-        {
-          role: 'client',
-          ...(options.maxMessageSize === undefined ? {} : { maxMessageSize: options.maxMessageSize }),
-          ...(options.closeTimeout === undefined ? {} : { closeTimeout: options.closeTimeout }),
-          ...(result.protocol === undefined ? {} : { protocol: result.protocol }),
-          ...(extensions.length === 0 ? {} : { extensions, extensionsHeader }),
-        },
-        options.data as Data,
-      );
+      const ws = createClientWebSocket(socket, options, result.protocol, extensions, extensionsHeader);
       ws.start(received.subarray(headLength));
       resolve(ws);
     };
     const onEarlyClose = () =>
       fail(new ConnectError('WS_ERR_CONNECTION_CLOSED', 'the server closed the connection during the handshake'));
 
-    socket.once(secure ? 'secureConnect' : 'connect', () => socket.write(handshake.requestHead()));
+    if (given !== undefined) socket.write(handshake.requestHead());
+    else socket.once(secure ? 'secureConnect' : 'connect', () => socket.write(handshake.requestHead()));
     socket.on('data', onData);
     socket.on('error', fail);
     socket.on('close', onEarlyClose);
@@ -173,6 +208,29 @@ export function parseWebSocketUrl(url: string | URL): URL {
   return parsed;
 }
 
-function isIp(host: string): boolean {
-  return /^[\d.]+$/.test(host) || host.includes(':');
+/** The client end of an opened WebSocket, on either transport. */
+export function createClientWebSocket<Data>(
+  transport: Transport,
+  options: ClientOptions<Data>,
+  protocol: string | undefined,
+  extensions: PerMessageDeflate[],
+  extensionsHeader: string,
+): WebSocket<Data> {
+  return new WebSocket<Data>(
+    transport,
+    options,
+    {
+      role: 'client',
+      ...(options.maxMessageSize === undefined ? {} : { maxMessageSize: options.maxMessageSize }),
+      ...(options.closeTimeout === undefined ? {} : { closeTimeout: options.closeTimeout }),
+      ...(protocol === undefined ? {} : { protocol }),
+      ...(extensions.length === 0 ? {} : { extensions, extensionsHeader }),
+    },
+    options.data as Data,
+  );
+}
+
+/** The TLS server name for a host: none for an IP address (SNI carries names only). */
+export function serverName(host: string): string {
+  return /^[\d.]+$/.test(host) || host.includes(':') ? '' : host;
 }

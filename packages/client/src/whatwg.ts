@@ -6,7 +6,15 @@ export type BinaryType = 'blob' | 'arraybuffer' | 'nodebuffer';
 /** Node-only extras for the WHATWG-style constructor's third argument. */
 export type WebSocketInit = Pick<
   ClientOptions<undefined>,
-  'headers' | 'origin' | 'maxMessageSize' | 'handshakeTimeout' | 'closeTimeout' | 'tls' | 'perMessageDeflate'
+  | 'headers'
+  | 'origin'
+  | 'maxMessageSize'
+  | 'handshakeTimeout'
+  | 'closeTimeout'
+  | 'tls'
+  | 'perMessageDeflate'
+  | 'http2'
+  | 'session'
 >;
 
 /** The `close` event (WHATWG `CloseEvent`; Node 20 has no global one). */

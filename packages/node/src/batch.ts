@@ -1,4 +1,4 @@
-import type { Socket } from 'node:net';
+import type { Duplex as Socket } from 'node:stream';
 
 /**
  * Output batching for the hot path. While a connection handles one received chunk,

@@ -1,4 +1,3 @@
-import type { Socket } from 'node:net';
 import { CloseCode } from '@websock/close';
 import {
   type CloseResult,
@@ -18,6 +17,14 @@ import {
   flushBatchOf,
   isBatching,
 } from './batch.js';
+import {
+  abortTransport,
+  remoteOf,
+  setNoDelay,
+  type Transport,
+  type TransportKind,
+  transportKind,
+} from './transport.js';
 
 const DEFAULT_CLOSE_TIMEOUT = 5_000;
 const PAUSED_BY_APP = 1;
@@ -77,7 +84,8 @@ export type ReadyState = (typeof ReadyState)[keyof typeof ReadyState];
 const readyStates = { connecting: 0, open: 1, closing: 2, closed: 3 } as const;
 
 /**
- * One WebSocket connection over a Node socket (TCP or TLS), for either role.
+ * One WebSocket connection over a Node byte stream (a TCP or TLS socket, or an HTTP/2
+ * stream opened by an RFC 8441 extended CONNECT), for either role.
  * It feeds the socket's bytes to the sans-I/O core, writes what the core gives
  * back, and owns the timers the core leaves to its I/O layer.
  */
@@ -94,8 +102,8 @@ export class WebSocket<Data = undefined> {
   readonly remoteAddress: string;
   readonly remotePort: number;
 
-  /** @internal */
-  readonly socket: Socket;
+  /** @internal The transport: a TCP/TLS socket or an HTTP/2 stream. */
+  readonly socket: Transport;
   private readonly connection: Connection;
   private readonly handlers: WebSocketHandlers<Data>;
   private readonly closeTimeout: number;
@@ -112,14 +120,15 @@ export class WebSocket<Data = undefined> {
   private heardFrom = true;
   private result: CloseResult | null = null;
 
-  constructor(socket: Socket, handlers: WebSocketHandlers<Data>, options: WebSocketOptions, data: Data) {
+  constructor(socket: Transport, handlers: WebSocketHandlers<Data>, options: WebSocketOptions, data: Data) {
     this.socket = socket;
     this.handlers = handlers;
     this.data = data;
     this.protocol = options.protocol ?? '';
     this.extensions = options.extensionsHeader ?? '';
-    this.remoteAddress = socket.remoteAddress ?? '';
-    this.remotePort = socket.remotePort ?? 0;
+    const remote = remoteOf(socket);
+    this.remoteAddress = remote.address;
+    this.remotePort = remote.port;
     this.closeTimeout = options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT;
     this.idleTimeout = options.idleTimeout ?? 0;
     this.maxBufferedAmount = options.maxBufferedAmount ?? DEFAULT_MAX_BUFFERED_AMOUNT;
@@ -137,7 +146,7 @@ export class WebSocket<Data = undefined> {
    */
   start(head?: Uint8Array): void {
     const socket = this.socket;
-    socket.setNoDelay(true);
+    setNoDelay(socket);
     // Node's socket timeout restarts on any read or write: exactly "no traffic for N ms".
     socket.setTimeout(this.idleTimeout);
     // Listeners are shared functions that find the connection on the socket: no
@@ -162,6 +171,11 @@ export class WebSocket<Data = undefined> {
       else this.heldHead = head;
     }
     if (this.pausedBy === 0) socket.resume();
+  }
+
+  /** Which transport carries the connection: 'tcp', 'tls' or 'http2' (an RFC 8441 stream). */
+  get transport(): TransportKind {
+    return transportKind(this.socket);
   }
 
   get readyState(): ReadyState {
@@ -266,9 +280,12 @@ export class WebSocket<Data = undefined> {
     this.armCloseTimer();
   }
 
-  /** Closes the transport at once, without a closing handshake (the peer sees 1006). */
+  /**
+   * Closes the transport at once, without a closing handshake (the peer sees 1006): a
+   * socket is destroyed, an HTTP/2 stream is reset (RST_STREAM CANCEL).
+   */
   terminate(): void {
-    this.socket.destroy();
+    abortTransport(this.socket);
   }
 
   /** Stops reading from the socket (backpressure toward the peer) until `resume()`. */
@@ -386,14 +403,14 @@ export class WebSocket<Data = undefined> {
 
   private armCloseTimer(): void {
     if (this.closeTimer !== undefined || this.socket.destroyed) return;
-    this.closeTimer = setTimeout(() => this.socket.destroy(), this.closeTimeout);
+    this.closeTimer = setTimeout(() => abortTransport(this.socket), this.closeTimeout);
     this.closeTimer.unref?.();
   }
 
   /** @internal */
   onIdle(): void {
     if (this.connection.state === 'open') this.close(1001, 'idle timeout');
-    else this.socket.destroy();
+    else abortTransport(this.socket);
   }
 
   /** @internal */
@@ -476,7 +493,7 @@ class CoreEvents<Data> implements ConnectionHandler {
 function noop(): void {}
 
 const kWebSocket = Symbol('websock.connection');
-type SocketWithWebSocket = Socket & { [kWebSocket]: WebSocket<unknown> };
+type SocketWithWebSocket = Transport & { [kWebSocket]: WebSocket<unknown> };
 
 function onSocketData(this: SocketWithWebSocket, chunk: Buffer): void {
   this[kWebSocket].receive(chunk);

@@ -1,7 +1,11 @@
-import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import type { Server as Http1Server, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { HandshakeRejection } from '@websock/handshake';
+import type { AnyHttp2Server } from './http2.js';
 import { reject } from './reject.js';
+
+/** A server that emits HTTP/1.1 `upgrade` events: http, https, or http2 with `allowHTTP1`. */
+export type HttpServer = Http1Server | AnyHttp2Server;
 
 /** What the router needs of an attached WebSocket server. */
 export interface AttachedEndpoint {

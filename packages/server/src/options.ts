@@ -1,4 +1,5 @@
 import type { Server as HttpServer } from 'node:http';
+import type { Http2SecureServer, Http2Server, ServerHttp2Stream } from 'node:http2';
 import type { Server as HttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { SecureContextOptions, TlsOptions } from 'node:tls';
@@ -21,7 +22,10 @@ export interface UpgradeRequest {
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   /** `[name, value, ...]` as received. */
   readonly rawHeaders: readonly string[];
+  /** The connection's socket (over HTTP/2, the session's socket, shared by its streams). */
   readonly socket: Socket;
+  /** Over HTTP/2 (`httpVersion` '2.0'): the extended CONNECT stream; `headers` then holds the pseudo-headers too. */
+  readonly stream?: ServerHttp2Stream | undefined;
 }
 
 /** Chooses a subprotocol among the client's offers (in the client's order); undefined for none. */
@@ -52,8 +56,17 @@ export interface ServerOptions<Data> extends Omit<ServerHandlers<Data>, 'error'>
   readonly host?: string;
   /** TLS options: when given, a standalone server speaks wss://. */
   readonly tls?: SecureContextOptions & TlsOptions;
-  /** Attach to an existing http/https server instead of creating one. */
-  readonly server?: HttpServer | HttpsServer;
+  /**
+   * Standalone with `tls`: serve WebSockets over HTTP/2 too (RFC 8441 extended CONNECT) on the
+   * same port as HTTP/1.1 upgrades (ALPN h2 and http/1.1). Default false.
+   */
+  readonly http2?: boolean;
+  /**
+   * Attach to an existing server instead of creating one: http or https (upgrades), or
+   * node:http2 (extended CONNECT streams; with `allowHTTP1`, upgrades too). Attaching to an
+   * HTTP/2 server turns on its `enableConnectProtocol` setting for the sessions that follow.
+   */
+  readonly server?: HttpServer | HttpsServer | Http2SecureServer | Http2Server;
   /** Accept upgrades only on this path (the query string is ignored). */
   readonly path?: string;
   /**

@@ -1,22 +1,23 @@
-import type { Server as HttpServer } from 'node:http';
+import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import {
-  buildAcceptResponse,
-  HandshakeRejection,
-  isHandshakeRejection,
-  selectProtocol,
-  serializeExtensions,
-  type UpgradeRequestInfo,
-  validateUpgradeRequest,
-} from '@websock/handshake';
+import { HandshakeRejection, isHandshakeRejection, selectProtocol, serializeExtensions } from '@websock/handshake';
 import type { WebSocketHandlers, WebSocketOptions } from '@websock/node';
 import {
   createDeflateExtension,
   negotiatePerMessageDeflate,
   type PerMessageDeflateOptions,
 } from '@websock/permessage-deflate';
-import { type AttachedEndpoint, attach, detach } from './attach.js';
+import { type AttachedEndpoint, attach, detach, type HttpServer } from './attach.js';
+import {
+  attachStreams,
+  createHttp2Listener,
+  detachStreams,
+  Http2Opening,
+  isHttp2Server,
+  type StreamEndpoint,
+} from './http2.js';
+import { Http1Opening, type Offer, type Opening } from './opening.js';
 import type { ErrorContext, ServerOptions, UpgradeRequest } from './options.js';
 import { createRawListener } from './raw-listener.js';
 import { reject } from './reject.js';
@@ -46,8 +47,10 @@ export class WebSocketServer<Data = undefined> {
   private readonly options: ServerOptions<Data>;
   private readonly handlers: WebSocketHandlers<Data>;
   private readonly connectionOptions: WebSocketOptions;
-  /** The attached http/https server, when there is one. */
+  /** The attached http/https/http2 server (or the standalone `http2: true` one), when there is one. */
   private readonly httpServer: HttpServer | undefined;
+  /** HTTP/2 sessions of a standalone `http2: true` server, closed on shutdown. */
+  private readonly sessions: ReadonlySet<{ close(): void; destroy(): void }> = new Set();
   /** The standalone listener: TCP or TLS, reading request heads itself (see raw-listener.ts). */
   private readonly listener: NetServer | undefined;
   /** Standalone connections whose request head has not fully arrived yet. */
@@ -56,6 +59,11 @@ export class WebSocketServer<Data = undefined> {
   private readonly endpoint: AttachedEndpoint = {
     claims: (req) => this.matchesPath(req),
     handleUpgrade: (req, socket, head) => this.handleUpgrade(req, socket, head),
+  };
+  /** How it claims extended CONNECT streams from an HTTP/2 server's shared router. */
+  private readonly streamEndpoint: StreamEndpoint = {
+    claims: (req) => this.matchesPath(req),
+    handleStream: (stream, headers, rawHeaders) => this.handleStream(stream, headers, rawHeaders),
   };
   private attached = false;
   private shuttingDown: Promise<void> | undefined;
@@ -89,8 +97,18 @@ export class WebSocketServer<Data = undefined> {
     };
     if (options.server !== undefined) {
       this.httpServer = options.server;
-      attach(this.httpServer, this.endpoint);
-      this.attached = true;
+      this.attachTo(options.server);
+    } else if (options.http2 === true) {
+      if (options.tls === undefined) throw new TypeError('http2: true needs tls (browsers speak HTTP/2 over TLS only)');
+      const { server, sessions } = createHttp2Listener({
+        tls: options.tls,
+        handshakeTimeout: this.handshakeTimeout,
+        maxHeaderSize: options.maxHeaderSize ?? DEFAULT_MAX_HEADER_SIZE,
+      });
+      this.listener = server;
+      this.sessions = sessions;
+      this.httpServer = server;
+      this.attachTo(server);
     } else {
       const { server, pending } = createRawListener({
         tls: options.tls,
@@ -159,37 +177,53 @@ export class WebSocketServer<Data = undefined> {
     socket.on('error', noop);
     // Nothing listens for 'data' until the connection starts: hold the bytes in the socket.
     socket.pause();
+    this.admit(new Http1Opening(req, socket, head));
+  }
+
+  /**
+   * Handles one RFC 8441 extended CONNECT stream of an HTTP/2 server (for users routing
+   * streams themselves; an attached server is fed by its router). Always answers: 200 and
+   * a connection, or an HTTP error status and the stream closed.
+   */
+  handleStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, rawHeaders?: readonly string[]): void {
+    stream.on('error', noop);
+    stream.pause();
+    this.admit(new Http2Opening(stream, headers, rawHeaders));
+  }
+
+  /** The one admission path, for upgrades and extended CONNECTs alike: limits, validation, the hook. */
+  private admit(opening: Opening): void {
+    const req = opening.request;
     if (this.shuttingDown !== undefined) {
-      reject(socket, new HandshakeRejection(503, 'Server is shutting down'));
+      opening.refuse(new HandshakeRejection(503, 'Server is shutting down'));
       return;
     }
     if (!this.matchesPath(req)) {
-      reject(socket, new HandshakeRejection(404, 'No WebSocket endpoint at this path'));
+      opening.refuse(new HandshakeRejection(404, 'No WebSocket endpoint at this path'));
       return;
     }
     if (req.rawHeaders.length / 2 > this.maxHeaders) {
-      reject(socket, new HandshakeRejection(431, 'Too many request headers'));
+      opening.refuse(new HandshakeRejection(431, 'Too many request headers'));
       return;
     }
     if (this.connections.size + this.pendingHandshakes >= (this.options.maxConnections ?? DEFAULT_MAX_CONNECTIONS)) {
-      reject(socket, new HandshakeRejection(503, 'Too many connections', { headers: { 'Retry-After': '5' } }));
+      opening.refuse(new HandshakeRejection(503, 'Too many connections', { headers: { 'Retry-After': '5' } }));
       return;
     }
-    let info: UpgradeRequestInfo;
+    let offer: Offer;
     try {
-      info = validateUpgradeRequest(req);
+      offer = opening.validate();
     } catch (error) {
-      this.refuse(socket, error, req);
+      this.refuse(opening, error);
       return;
     }
     const hook = this.options.upgrade;
     if (hook === undefined) {
-      this.accept(req, socket as Socket, head, info, undefined as Data);
+      this.accept(opening, offer, undefined as Data);
       return;
     }
     if (this.pendingHandshakes >= (this.options.maxPendingHandshakes ?? DEFAULT_MAX_PENDING_HANDSHAKES)) {
-      reject(
-        socket,
+      opening.refuse(
         new HandshakeRejection(503, 'Too many handshakes in progress', { headers: { 'Retry-After': '1' } }),
       );
       return;
@@ -201,10 +235,10 @@ export class WebSocketServer<Data = undefined> {
       settled = true;
       this.pendingHandshakes--;
       clearTimeout(timer);
-      return !socket.destroyed;
+      return !opening.gone;
     };
     const timer = setTimeout(() => {
-      if (settle()) reject(socket, new HandshakeRejection(503, 'The handshake took too long'));
+      if (settle()) opening.refuse(new HandshakeRejection(503, 'The handshake took too long'));
     }, this.handshakeTimeout);
     timer.unref();
     Promise.resolve()
@@ -212,11 +246,11 @@ export class WebSocketServer<Data = undefined> {
       .then(
         (data) => {
           if (!settle()) return;
-          if (this.shuttingDown !== undefined) reject(socket, new HandshakeRejection(503, 'Server is shutting down'));
-          else this.accept(req, socket as Socket, head, info, data);
+          if (this.shuttingDown !== undefined) opening.refuse(new HandshakeRejection(503, 'Server is shutting down'));
+          else this.accept(opening, offer, data);
         },
         (error: unknown) => {
-          if (settle()) this.refuse(socket, error, req);
+          if (settle()) this.refuse(opening, error);
         },
       );
   }
@@ -241,6 +275,13 @@ export class WebSocketServer<Data = undefined> {
     if (this.httpServer === undefined || !this.attached) return;
     this.attached = false;
     detach(this.httpServer, this.endpoint);
+    if (isHttp2Server(this.httpServer)) detachStreams(this.httpServer, this.streamEndpoint);
+  }
+
+  private attachTo(server: HttpServer): void {
+    attach(server, this.endpoint);
+    if (isHttp2Server(server)) attachStreams(server, this.streamEndpoint);
+    this.attached = true;
   }
 
   private async shutdown(code: number, reason: string): Promise<void> {
@@ -266,20 +307,26 @@ export class WebSocketServer<Data = undefined> {
     clearTimeout(timer);
     for (const ws of this.connections) ws.terminate();
     await Promise.all(pending);
+    // An HTTP/2 listener closes once its sessions have: their WebSocket streams are gone now,
+    // so each closes gracefully (GOAWAY), or is destroyed if its peer holds other streams open.
+    for (const session of this.sessions) session.close();
+    const lingering = setTimeout(() => {
+      for (const session of this.sessions) session.destroy();
+    }, timeout);
     await listenerClosed;
+    clearTimeout(lingering);
     await this.options.adapter?.close();
   }
 
-  private accept(req: UpgradeRequest, socket: Socket, head: Buffer, info: UpgradeRequestInfo, data: Data): void {
-    const offeredProtocols = info.protocols;
-    let protocol: string | undefined;
-    let response: string;
+  private accept(opening: Opening, offer: Offer, data: Data): void {
+    const req = opening.request;
+    const offeredProtocols = offer.protocols;
     let options = this.connectionOptions;
     try {
-      protocol = this.chooseProtocol(offeredProtocols, req);
+      const protocol = this.chooseProtocol(offeredProtocols, req);
       let extensions: string | undefined;
       const deflate =
-        this.deflateOptions === undefined ? null : negotiatePerMessageDeflate(info.extensions, this.deflateOptions);
+        this.deflateOptions === undefined ? null : negotiatePerMessageDeflate(offer.extensions, this.deflateOptions);
       if (deflate !== null) {
         extensions = serializeExtensions([deflate.response]);
         options = {
@@ -289,28 +336,27 @@ export class WebSocketServer<Data = undefined> {
         };
       }
       if (protocol !== undefined) options = { ...options, protocol };
-      response = buildAcceptResponse({ key: info.key, protocol, offeredProtocols, extensions });
+      opening.respond({ protocol, offeredProtocols, extensions });
     } catch (error) {
-      this.refuse(socket, error, req);
+      this.refuse(opening, error);
       return;
     }
-    socket.write(response);
-    const ws = new ServerWebSocket<Data>(socket, this.handlers, options, data, this.topics);
+    const ws = new ServerWebSocket<Data>(opening.transport, this.handlers, options, data, this.topics);
     this.connections.add(ws);
-    ws.start(head);
+    ws.start(opening.head);
   }
 
   /**
    * Answers a handshake that failed: a `HandshakeRejection` with its own status; anything
    * else is a fault of ours, answered 500 (no details leave the server) and reported.
    */
-  private refuse(socket: Duplex, error: unknown, request: UpgradeRequest): void {
+  private refuse(opening: Opening, error: unknown): void {
     if (isHandshakeRejection(error)) {
-      reject(socket, error);
+      opening.refuse(error);
       return;
     }
-    reject(socket, new HandshakeRejection(500, 'Internal Server Error', { code: 'WS_ERR_INTERNAL', cause: error }));
-    this.reportError(error, { request });
+    opening.refuse(new HandshakeRejection(500, 'Internal Server Error', { code: 'WS_ERR_INTERNAL', cause: error }));
+    this.reportError(error, { request: opening.request });
   }
 
   private reportError(error: unknown, context: ErrorContext<Data>): void {

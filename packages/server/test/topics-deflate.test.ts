@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { constants, inflateRawSync } from 'node:zlib';
-import { connect, type NodeWebSocket } from '@websock/client';
 import type * as Deflate from '@websock/permessage-deflate';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+// The client by path: a devDependency on it would make a build cycle (the client's tests use the server).
+import { connect, type NodeWebSocket } from '../../client/src/index.js';
 import type { ServerWebSocket } from '../src/index.js';
 import { openRaw, type RawPeer, upgradeRequest } from './raw.js';
 import { closeServers, connectClient, type Inbox, startServer, type TopicsServer } from './topics-helpers.js';

@@ -1,4 +1,4 @@
-import type { Socket } from 'node:net';
+import type { Transport } from '@websock/node';
 import { compressShared, DEFAULT_THRESHOLD, type PerMessageDeflateOptions } from '@websock/permessage-deflate';
 import { type PreparedFrame, prepareFrame } from '@websock/protocol';
 import type { TopicAdapter } from './adapter.js';
@@ -19,7 +19,7 @@ const CORK_FLUSH_BYTES = 64 * 1024;
 export interface TopicSubscriber {
   readonly readyState: number;
   readonly bufferedAmount: number;
-  readonly socket: Socket;
+  readonly socket: Transport;
   readonly frameForm: FrameForm;
   /** The hub's turn in which this connection's socket was last corked (see `TopicHub.#cork`). */
   publishTurn: number;
@@ -64,7 +64,7 @@ export class TopicHub<S extends TopicSubscriber> {
   readonly #dropThreshold: number;
   readonly #dropped: TopicHubOptions<S>['dropped'];
   #turn = 1;
-  #corked: Socket[] = [];
+  #corked: Transport[] = [];
 
   constructor(options: TopicHubOptions<S> = {}) {
     const adapter = options.adapter;

@@ -1,5 +1,4 @@
-import type { Socket } from 'node:net';
-import { WebSocket, type WebSocketHandlers, type WebSocketOptions } from '@websock/node';
+import { type Transport, WebSocket, type WebSocketHandlers, type WebSocketOptions } from '@websock/node';
 import { PerMessageDeflate } from '@websock/permessage-deflate';
 import { type FrameForm, frameFormOf } from './fanout.js';
 import type { TopicHub } from './hub.js';
@@ -21,7 +20,7 @@ export class ServerWebSocket<Data = undefined> extends WebSocket<Data> {
 
   /** @internal Created by the server. */
   constructor(
-    socket: Socket,
+    socket: Transport,
     handlers: WebSocketHandlers<Data>,
     options: WebSocketOptions,
     data: Data,

@@ -36,7 +36,13 @@ function openLink(plan: FanoutPlan, request: Buffer, sockets: Set<Socket>): Prom
       host: HOST,
       port: plan.port,
       noDelay: true,
-      onread: { buffer: READ_BUFFER, callback: (n) => (link.onRead(READ_BUFFER.subarray(0, n)), true) },
+      onread: {
+        buffer: READ_BUFFER,
+        callback: (n) => {
+          link.onRead(READ_BUFFER.subarray(0, n));
+          return true;
+        },
+      },
     });
     sockets.add(link.socket);
     let head = Buffer.alloc(0);

@@ -57,6 +57,11 @@ export interface FanoutResult {
 const READY = /^ready \S+ port=\d+/;
 /** Beyond the subscribers: the publisher, the listening socket, stdio, IPC, node's own. */
 const NOFILE_MARGIN = 256;
+/**
+ * A server delivering a burst to 10,000 subscribers can keep its event loop busy for seconds
+ * (ws compressing per subscriber, under other load): marks wait for it rather than fail.
+ */
+const MARK_TIMEOUT_MS = 120_000;
 
 type Ready = Extract<LoadReply, { type: 'ready' }>;
 type Marked = Extract<LoadReply, { type: 'mark' }>;
@@ -232,18 +237,18 @@ async function measureWindow(
   const failed = ready.reduce((sum, reply) => sum + reply.failed, 0);
   if (failed > 0)
     throw new Error(`${failed} subscribers failed to open: ${ready.find((r) => r.firstError)?.firstError}`);
-  await Promise.all(active.map((generator) => generator.request({ type: 'fanout-go' }, 5_000)));
+  await Promise.all(active.map((generator) => generator.request({ type: 'fanout-go' }, MARK_TIMEOUT_MS)));
   await sleep(context.warmupMs);
   const markAll = (record: boolean) =>
     Promise.all([
-      server.request<ServerReply>({ type: 'stats' }, 5_000),
-      ...active.map((generator) => generator.request<Marked>({ type: 'fanout-mark', record }, 5_000)),
+      server.request<ServerReply>({ type: 'stats' }, MARK_TIMEOUT_MS),
+      ...active.map((generator) => generator.request<Marked>({ type: 'fanout-mark', record }, MARK_TIMEOUT_MS)),
     ]);
   const [serverStart, ...loadStart] = await markAll(true);
   await sleep(context.durationMs);
   const [serverEnd, ...loadEnd] = await markAll(false);
   const stopped = await Promise.all(
-    active.map((generator) => generator.request<FanoutReply>({ type: 'fanout-stop' }, 10_000)),
+    active.map((generator) => generator.request<FanoutReply>({ type: 'fanout-stop' }, MARK_TIMEOUT_MS)),
   );
   return summarizeWindow(fcase, serverStart.stats, serverEnd.stats, loadStart, loadEnd, stopped);
 }

@@ -24,10 +24,12 @@ describe('fan-out cases', () => {
     expect(cases.map((c) => c.id)).toContain('fanout-10000-16k-takeover');
   });
 
-  it('keeps at most 64 KiB in flight per subscriber, and at least two messages', () => {
-    expect(windowFor(64)).toBe(32);
-    expect(windowFor(16 * 1024)).toBe(4);
-    expect(windowFor(1024 * 1024)).toBe(2);
+  it('keeps at most 64 KiB per subscriber and about 16,384 deliveries in flight, and at least two messages', () => {
+    expect(windowFor(64, 100)).toBe(32);
+    expect(windowFor(64, 1000)).toBe(16);
+    expect(windowFor(64, 10_000)).toBe(2);
+    expect(windowFor(16 * 1024, 100)).toBe(4);
+    expect(windowFor(1024 * 1024, 1)).toBe(2);
   });
 
   it('runs websock-loop only where the loop differs from the others (not with context takeover)', () => {

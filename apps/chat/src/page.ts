@@ -1,7 +1,7 @@
 // The one page: join form, message list, input and send button. Plain browser JavaScript, inline,
 // talking to ws://<same host>/ws. Everything received is shown with textContent, never as HTML.
 
-const SCRIPT = String.raw`
+const SCRIPT = `
 const $ = (id) => document.getElementById(id);
 const messages = $('messages');
 const status = $('status');

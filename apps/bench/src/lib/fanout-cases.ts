@@ -70,10 +70,14 @@ const COMPRESSIONS: readonly Compression[] = ['off', 'shared', 'takeover'];
 
 /**
  * Messages in flight: enough to keep the server busy between acknowledgements, few enough that a
- * subscriber never holds more than 64 KiB of them (so no server's slow-subscriber policy triggers).
+ * subscriber never holds more than 64 KiB of them (so no server's slow-subscriber policy
+ * triggers) and that about 16,384 deliveries at most are outstanding (latency is then the cost
+ * of a delivery round, not of a queue: at 10,000 subscribers, 2 messages).
  */
-export function windowFor(size: number): number {
-  return Math.max(2, Math.min(32, Math.floor((64 * 1024) / Math.max(size, 1))));
+export function windowFor(size: number, subscribers: number): number {
+  const bySize = Math.floor((64 * 1024) / Math.max(size, 1));
+  const byDeliveries = Math.floor(16_384 / Math.max(subscribers, 1));
+  return Math.max(2, Math.min(32, bySize, byDeliveries));
 }
 
 const sizeLabel = (size: number) => (size >= 1024 ? `${size / 1024} KiB` : `${size} B`);
@@ -93,7 +97,7 @@ export function fanoutCases(subscribers: readonly number[] = DEFAULT_SUBSCRIBERS
         subscribers: n,
         size,
         compression,
-        window: windowFor(size),
+        window: windowFor(size, n),
       })),
     ),
   );

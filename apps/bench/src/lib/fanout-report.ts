@@ -93,11 +93,11 @@ export function renderFanoutMarkdown(result: FanoutResult): string {
     '',
     '## Cases',
     '',
-    "One publisher, N subscribers, every connection on 127.0.0.1. A delivery is one message received whole by one subscriber (the publisher's own copy is not counted). Server CPU is the server process's user+system CPU over the window per delivery. Latency: publish (the publisher's write) to receipt (the read that completed the frame), on up to 64 subscribers per generator that share the publisher's process and clock. At most `window` messages are in flight (published and not yet received by every subscriber): 32 at 64 B, 4 at 16 KiB.",
+    "One publisher, N subscribers, every connection on 127.0.0.1. A delivery is one message received whole by one subscriber (the publisher's own copy is not counted). Server CPU is the server process's user+system CPU over the window per delivery. Latency: publish (the publisher's write) to receipt (the read that completed the frame), on up to 64 subscribers per generator that share the publisher's process and clock. At most `window` messages are in flight (published and not yet received by every subscriber): at most 64 KiB per subscriber and about 16,384 deliveries, between 2 and 32 (shown per case). Latency at saturation is mostly that window draining: compare it between servers of one case.",
     '',
   );
   for (const fcase of result.cases)
-    lines.push(`### ${fcase.title} (\`${fcase.id}\`)`, '', caseTable(result, fcase), '');
+    lines.push(`### ${fcase.title} (\`${fcase.id}\`, window ${fcase.window})`, '', caseTable(result, fcase), '');
   const failures = result.measurements.filter((m) => !m.ok || m.firstError);
   if (result.notes.length + result.skipped.length + failures.length > 0) {
     lines.push('## Notes', '');

@@ -453,6 +453,14 @@ async function handleFanout(request: FanoutRequest): Promise<LoadReply> {
     case 'fanout-go':
       current.go();
       return { id: request.id, type: 'ok' };
+    case 'fanout-warm':
+      return (await current.warm(request.messages, request.timeoutMs))
+        ? { id: request.id, type: 'ok' }
+        : {
+            id: request.id,
+            type: 'error',
+            message: `not warm: the first ${request.messages} messages took over ${request.timeoutMs} ms`,
+          };
     case 'fanout-mark':
       return { id: request.id, type: 'mark', mark: current.mark(request.record) };
     case 'fanout-stop':
@@ -465,6 +473,7 @@ async function handle(request: LoadRequest): Promise<LoadReply> {
   switch (request.type) {
     case 'fanout-setup':
     case 'fanout-go':
+    case 'fanout-warm':
     case 'fanout-mark':
     case 'fanout-stop':
       return handleFanout(request);

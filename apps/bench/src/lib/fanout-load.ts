@@ -91,6 +91,7 @@ export class FanoutLoad {
   private deliveries = 0;
   private errors = 0;
   private firstError: string | undefined;
+  private readonly warmers: Array<{ messages: number; resolve(reached: boolean): void }> = [];
 
   constructor(
     private readonly plan: FanoutPlan,
@@ -195,6 +196,9 @@ export class FanoutLoad {
       this.localDone++;
     }
     if (this.localDone === start) return;
+    for (let i = this.warmers.length - 1; i >= 0; i--) {
+      if (this.localDone >= this.warmers[i]!.messages) this.warmers.splice(i, 1)[0]!.resolve(true);
+    }
     if (this.publisher) this.pump();
     else if (!this.notifyPending) {
       // One report per turn of the event loop, however many reads advanced it.
@@ -235,6 +239,23 @@ export class FanoutLoad {
   go(): void {
     this.running = true;
     this.pump();
+  }
+
+  /**
+   * Resolves true once every local subscriber has the first `messages` messages: the first
+   * deliveries pay one-time costs (per-connection compressors, JIT), which the warm-up must hold.
+   */
+  warm(messages: number, timeoutMs: number): Promise<boolean> {
+    if (this.localDone >= messages) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const warmer = { messages, resolve };
+      this.warmers.push(warmer);
+      setTimeout(() => {
+        const at = this.warmers.indexOf(warmer);
+        if (at >= 0) this.warmers.splice(at, 1);
+        resolve(false);
+      }, timeoutMs).unref();
+    });
   }
 
   mark(record: boolean): LoadMark {

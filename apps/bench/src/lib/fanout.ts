@@ -62,6 +62,8 @@ const NOFILE_MARGIN = 256;
  * (ws compressing per subscriber, under other load): marks wait for it rather than fail.
  */
 const MARK_TIMEOUT_MS = 120_000;
+/** Longest wait for the first deliveries (10,000 per-subscriber compressors to create, on a busy machine). */
+const WARM_TIMEOUT_MS = 300_000;
 
 type Ready = Extract<LoadReply, { type: 'ready' }>;
 type Marked = Extract<LoadReply, { type: 'mark' }>;
@@ -238,6 +240,9 @@ async function measureWindow(
   if (failed > 0)
     throw new Error(`${failed} subscribers failed to open: ${ready.find((r) => r.firstError)?.firstError}`);
   await Promise.all(active.map((generator) => generator.request({ type: 'fanout-go' }, MARK_TIMEOUT_MS)));
+  // Warm-up: two windows delivered to everyone (one-time costs paid), then the warm-up time.
+  const warm = { type: 'fanout-warm', messages: 2 * fcase.window, timeoutMs: WARM_TIMEOUT_MS };
+  await Promise.all(active.map((generator) => generator.request(warm, WARM_TIMEOUT_MS + 5_000)));
   await sleep(context.warmupMs);
   const markAll = (record: boolean) =>
     Promise.all([

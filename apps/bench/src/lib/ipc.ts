@@ -156,6 +156,8 @@ export interface FanoutPlan {
 export type FanoutRequest =
   | { id: number; type: 'fanout-setup'; plan: FanoutPlan }
   | { id: number; type: 'fanout-go' }
+  /** Answered once every local subscriber has the first `messages` messages (or after `timeoutMs`). */
+  | { id: number; type: 'fanout-warm'; messages: number; timeoutMs: number }
   | { id: number; type: 'fanout-mark'; record: boolean }
   | { id: number; type: 'fanout-stop' };
 

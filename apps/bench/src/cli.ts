@@ -3,12 +3,16 @@
 // the raw per-round JSON under results/raw/.
 // `node apps/bench/dist/cli.js --soak [--soak-duration 3m] [--soak-connections 10000] [--servers websock,ws]`
 // runs the soak instead and writes results/soak-latest.{md,svg} (see src/lib/soak.ts).
+// `node apps/bench/dist/cli.js --fanout [--subscribers 100,1000,10000]` runs the fan-out matrix
+// and writes results/fanout-latest.md (see src/lib/fanout.ts).
 
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type CliOptions, parseCli, USAGE } from './lib/args.js';
 import { runBench } from './lib/driver.js';
+import { runFanout } from './lib/fanout.js';
+import { isFullFanout, writeFanoutReport } from './lib/fanout-report.js';
 import { renderMarkdown, renderReadmeExcerpt } from './lib/report.js';
 import { runSoak } from './lib/soak.js';
 import { isFullSoak, writeSoakReport } from './lib/soak-report.js';
@@ -53,6 +57,27 @@ async function soak(options: CliOptions, outDir: string): Promise<number> {
   return result.servers.length > 0 && result.servers.every((server) => server.ok && server.stopped) ? 0 : 1;
 }
 
+async function fanout(options: CliOptions, outDir: string): Promise<number> {
+  const started = Date.now();
+  const result = await runFanout({
+    distDir,
+    durationMs: options.durationMs,
+    warmupMs: options.warmupMs,
+    rounds: options.rounds,
+    subscribers: options.subscribers,
+    pin: options.pin,
+    clients: options.clients,
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
+  const written = writeFanoutReport(result, outDir, isFullFanout(options));
+  process.stdout.write(`${written.text}\n`);
+  process.stderr.write(
+    `fan-out done in ${((Date.now() - started) / 1000).toFixed(0)} s; wrote ${relative(process.cwd(), written.markdown)}; ` +
+      `raw: ${relative(process.cwd(), written.json)}\n`,
+  );
+  return result.measurements.some((m) => m.ok) ? 0 : 1;
+}
+
 async function main(): Promise<number> {
   const options = parseCli(process.argv.slice(2));
   if (options.help) {
@@ -61,6 +86,7 @@ async function main(): Promise<number> {
   }
   const outDir = resolve(options.outDir ?? join(distDir, '..', 'results'));
   if (options.soak) return soak(options, outDir);
+  if (options.fanout) return fanout(options, outDir);
   const started = Date.now();
   const result = await runBench({
     distDir,

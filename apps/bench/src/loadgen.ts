@@ -5,7 +5,8 @@
 
 import { connect, type Socket } from 'node:net';
 import { constants, deflateRawSync } from 'node:zlib';
-import type { LoadMark, LoadReply, LoadRequest } from './lib/ipc.js';
+import { FanoutLoad } from './lib/fanout-load.js';
+import type { FanoutProgress, FanoutRequest, LoadMark, LoadReply, LoadRequest } from './lib/ipc.js';
 import { Soak } from './lib/soak-load.js';
 import {
   asciiPayload,
@@ -55,6 +56,8 @@ interface Run {
 let run: Run | undefined;
 /** The soak in progress (separate from `run`: a soak is not a workload of the benchmark). */
 let soak: Soak | undefined;
+/** The fan-out measurement in progress, if any. */
+let fanout: FanoutLoad | undefined;
 
 /**
  * Every read of every connection lands in this one buffer (net's `onread` option): a read is handled
@@ -434,8 +437,46 @@ async function handleSoak(request: SoakRequest): Promise<LoadReply> {
   return { id: request.id, type: 'soak', counters: current.snapshot() };
 }
 
+async function handleFanout(request: FanoutRequest): Promise<LoadReply> {
+  if (request.type === 'fanout-setup') {
+    fanout?.stop(0);
+    const index = request.plan.index;
+    fanout = new FanoutLoad(request.plan, (done) => {
+      const progress: FanoutProgress = { type: 'fanout-progress', from: index, done };
+      process.send?.(progress);
+    });
+    return { id: request.id, type: 'ready', ...(await fanout.open()) };
+  }
+  const current = fanout;
+  if (!current) throw new Error(`no fan-out set up for ${request.type}`);
+  switch (request.type) {
+    case 'fanout-go':
+      current.go();
+      return { id: request.id, type: 'ok' };
+    case 'fanout-warm':
+      return (await current.warm(request.messages, request.timeoutMs))
+        ? { id: request.id, type: 'ok' }
+        : {
+            id: request.id,
+            type: 'error',
+            message: `not warm: the first ${request.messages} messages took over ${request.timeoutMs} ms`,
+          };
+    case 'fanout-mark':
+      return { id: request.id, type: 'mark', mark: current.mark(request.record) };
+    case 'fanout-stop':
+      fanout = undefined;
+      return current.stop(request.id);
+  }
+}
+
 async function handle(request: LoadRequest): Promise<LoadReply> {
   switch (request.type) {
+    case 'fanout-setup':
+    case 'fanout-go':
+    case 'fanout-warm':
+    case 'fanout-mark':
+    case 'fanout-stop':
+      return handleFanout(request);
     case 'soak-open':
     case 'soak-go':
     case 'soak-mark':
@@ -475,7 +516,12 @@ if (!process.send) {
   process.stderr.write('loadgen: run me from the bench driver (needs an IPC channel)\n');
   process.exit(2);
 }
-process.on('message', (request: LoadRequest) => {
+process.on('message', (request: LoadRequest | FanoutProgress) => {
+  // Progress of another generator's subscribers, forwarded by the driver: no reply.
+  if (request.type === 'fanout-progress') {
+    fanout?.peer(request.from, request.done);
+    return;
+  }
   handle(request).then(
     (reply) => process.send?.(reply),
     (error: unknown) =>

@@ -1,3 +1,4 @@
+import { DEFAULT_SUBSCRIBERS, parseSubscribers } from './fanout-cases.js';
 import { SOAK_DEFAULTS } from './soak.js';
 import { DEFAULT_IDLE_CONNECTIONS } from './workloads.js';
 
@@ -17,6 +18,9 @@ export interface CliOptions {
   soak: boolean;
   soakDurationMs: number;
   soakConnections: number;
+  /** Fan-out mode: one publisher, many subscribers. */
+  fanout: boolean;
+  subscribers: number[];
 }
 
 export const USAGE = `Usage: node apps/bench/dist/cli.js [options]
@@ -44,7 +48,16 @@ Soak (leak check: memory and handles over time while connections churn):
   --soak --quick          short soak: 5s, 200 connections
 
   Only a full soak (default duration, connections and servers) writes results/soak-latest.md and
-  results/soak-latest.svg; other soaks write their report to results/raw/.`;
+  results/soak-latest.svg; other soaks write their report to results/raw/.
+
+Fan-out (one publisher, N subscribers; 64 B and 16 KiB; without and with permessage-deflate):
+  --fanout                run the fan-out matrix instead of the workloads
+  --subscribers <a,b>     subscriber counts (default ${DEFAULT_SUBSCRIBERS.join(',')}; "10k" works); implies --fanout
+  --fanout --quick        smoke run: 300ms, 100ms warm-up, 1 round
+  --duration, --warmup, --rounds, --clients, --no-pin, --out apply as above.
+
+  Only a full fan-out run (default subscriber counts, not --quick) writes results/fanout-latest.md;
+  other runs write their report to results/raw/.`;
 
 /** "2s", "500ms", "3m", "1.5" (seconds) to milliseconds. */
 export function parseDuration(text: string): number {
@@ -82,6 +95,8 @@ export function parseCli(argv: readonly string[]): CliOptions {
     soak: false,
     soakDurationMs: SOAK_DEFAULTS.durationMs,
     soakConnections: SOAK_DEFAULTS.connections,
+    fanout: false,
+    subscribers: [...DEFAULT_SUBSCRIBERS],
   };
   const explicit = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
@@ -138,6 +153,13 @@ export function parseCli(argv: readonly string[]): CliOptions {
         options.soak = true;
         options.soakConnections = positiveInteger(flag, value());
         break;
+      case '--fanout':
+        options.fanout = true;
+        break;
+      case '--subscribers':
+        options.fanout = true;
+        options.subscribers = parseSubscribers(value());
+        break;
       case '--help':
       case '-h':
         options.help = true;
@@ -156,5 +178,8 @@ export function parseCli(argv: readonly string[]): CliOptions {
     if (!explicit.has('--soak-connections')) options.soakConnections = 200;
   }
   if (options.soak && options.workloads.length > 0) throw new RangeError('--workloads does not apply to --soak');
+  if (options.fanout && (options.soak || options.workloads.length > 0 || options.servers.length > 0)) {
+    throw new RangeError('--fanout runs its own matrix: --soak, --workloads and --servers do not apply');
+  }
   return options;
 }

@@ -136,7 +136,50 @@ export interface SoakCounters {
   cpu: number;
 }
 
+/** What one load generator does in a fan-out measurement. */
+export interface FanoutPlan {
+  /** This generator's position among those taking part (0 publishes). */
+  index: number;
+  /** Generators taking part. */
+  generators: number;
+  port: number;
+  /** This generator's share of the subscribers. */
+  subscribers: number;
+  publisher: boolean;
+  /** Sec-WebSocket-Extensions offered by every connection, if any. */
+  offer?: string | undefined;
+  size: number;
+  /** Published messages not yet received by every subscriber, at most. */
+  window: number;
+}
+
+export type FanoutRequest =
+  | { id: number; type: 'fanout-setup'; plan: FanoutPlan }
+  | { id: number; type: 'fanout-go' }
+  /** Answered once every local subscriber has the first `messages` messages (or after `timeoutMs`). */
+  | { id: number; type: 'fanout-warm'; messages: number; timeoutMs: number }
+  | { id: number; type: 'fanout-mark'; record: boolean }
+  | { id: number; type: 'fanout-stop' };
+
+/** Sent without an id and answered by nothing: one generator's progress, forwarded by the driver to the publisher's. */
+export interface FanoutProgress {
+  type: 'fanout-progress';
+  from: number;
+  done: number;
+}
+
+export interface FanoutReply {
+  id: number;
+  type: 'fanout-stopped';
+  latencies: number[];
+  samples: number;
+  published: number;
+  errors: number;
+  firstError?: string;
+}
+
 export type LoadRequest =
+  | FanoutRequest
   | { id: number; type: 'setup'; spec: WorkloadSpec; port: number; connections: number; tcp: boolean }
   | { id: number; type: 'go' }
   /** Takes a mark; `record` turns latency sampling on (first mark) or off (second mark). */
@@ -153,6 +196,7 @@ export type LoadRequest =
   | { id: number; type: 'soak-stop' };
 
 export type LoadReply =
+  | FanoutReply
   | { id: number; type: 'ready'; connections: number; failed: number; firstError?: string }
   | { id: number; type: 'ok' }
   | { id: number; type: 'mark'; mark: LoadMark }

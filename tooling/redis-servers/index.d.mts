@@ -2,7 +2,6 @@
 export declare function freePort(): Promise<number>;
 /** One running redis-server. */
 export declare class RedisServer {
-  #private;
   readonly port: number;
   constructor(port: number, dir: string, extraArgs?: string[]);
   get url(): string;

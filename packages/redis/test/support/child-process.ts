@@ -1,10 +1,13 @@
 // Nodes in child processes. Node 20 cannot run TypeScript, and tests never need a build
 // of the package: so the child script is bundled once with tsup (the project's own
-// bundler) with the package's source inlined and `redis` left external, into this
+// bundler) with the workspace packages' source inlined and `redis` left external, into this
 // package's node_modules/.cache, from where Node resolves `redis` as the package does.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { build } from 'tsup';
@@ -14,12 +17,36 @@ import type { Delivery, NodeLike } from './nodes';
 const packageDir = fileURLToPath(new URL('../..', import.meta.url));
 const outDir = fileURLToPath(new URL('../../node_modules/.cache/websock-redis-test', import.meta.url));
 
-/** Bundles test/support/child-node.ts; returns the path of the script to run. */
-export async function buildChildScript(): Promise<string> {
+// Every workspace package, resolved to its source as in the root vitest.config.ts.
+const packagesDir = fileURLToPath(new URL('../../..', import.meta.url));
+function workspaceAliases(): Record<string, string> {
+  const alias: Record<string, string> = {};
+  for (const entry of readdirSync(packagesDir, { withFileTypes: true })) {
+    const dir = join(packagesDir, entry.name);
+    if (!entry.isDirectory() || !existsSync(join(dir, 'package.json'))) continue;
+    const { name } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name: string };
+    const node = join(dir, 'src/node.ts');
+    const index = join(dir, 'src/index.ts');
+    if (existsSync(node) || existsSync(index)) alias[name] = existsSync(node) ? node : index;
+  }
+  return alias;
+}
+
+/**
+ * Bundles a script of this package (default test/support/child-node.ts) into one file with
+ * every `@websock/*` package inlined from source and `redis` left external; returns its path.
+ */
+export async function buildChildScript(
+  name = 'child-node',
+  entry = fileURLToPath(new URL(`./${name}.ts`, import.meta.url)),
+): Promise<string> {
   await mkdir(outDir, { recursive: true });
+  const alias = workspaceAliases();
+  // A name of its own per build: test files running at once never read each other's half-written bundle.
+  const output = `${name}-${randomBytes(4).toString('hex')}`;
   await build({
     config: false,
-    entry: { 'child-node': fileURLToPath(new URL('./child-node.ts', import.meta.url)) },
+    entry: { [output]: entry },
     outDir,
     format: ['esm'],
     platform: 'node',
@@ -28,13 +55,13 @@ export async function buildChildScript(): Promise<string> {
     silent: true,
     clean: false,
     external: ['redis'],
-    noExternal: ['@websock/utf8'],
+    noExternal: Object.keys(alias),
     esbuildOptions(options) {
-      options.alias = { '@websock/utf8': fileURLToPath(new URL('../../../utf8/src/index.ts', import.meta.url)) };
+      options.alias = alias;
       options.absWorkingDir = packageDir;
     },
   });
-  return `${outDir}/child-node.js`;
+  return `${outDir}/${output}.js`;
 }
 
 interface ChildEvent {

@@ -1,5 +1,4 @@
-import { connect as connectTcp, type Socket } from 'node:net';
-import { connect as connectTls, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import {
   createClientHandshake,
   type HandshakeResult,
@@ -7,7 +6,7 @@ import {
   serializeExtensions,
   validateServerResponse,
 } from '@websock/handshake';
-import { WebSocket, type WebSocketHandlers } from '@websock/node';
+import type { WebSocketHandlers } from '@websock/node';
 import {
   acceptResponse,
   createDeflateExtension,
@@ -17,6 +16,7 @@ import {
   type PerMessageDeflateOptions,
 } from '@websock/permessage-deflate';
 import { ConnectError } from './errors.js';
+import { ClientWebSocket, type CreateConnection, type HandshakeResponseInfo, openTransport } from './transport.js';
 
 const DEFAULT_HANDSHAKE_TIMEOUT = 10_000;
 const MAX_RESPONSE_HEAD = 16 * 1024;
@@ -45,6 +45,11 @@ export interface ClientOptions<Data> extends WebSocketHandlers<Data> {
    * once the connection is open.
    */
   readonly signal?: AbortSignal;
+  /**
+   * Opens the socket instead of a TCP/TLS connection to the URL's host: a unix socket, a proxy
+   * tunnel... (see `CreateConnection`). For wss: it must return a TLS socket. `tls` is then unused.
+   */
+  readonly createConnection?: CreateConnection;
 }
 
 /**
@@ -57,7 +62,7 @@ export interface ClientOptions<Data> extends WebSocketHandlers<Data> {
 export function connect<Data = undefined>(
   url: string | URL,
   options: ClientOptions<Data> = {},
-): Promise<WebSocket<Data>> {
+): Promise<ClientWebSocket<Data>> {
   let target: URL;
   try {
     target = parseWebSocketUrl(url);
@@ -86,9 +91,11 @@ export function connect<Data = undefined>(
   });
 
   return new Promise((resolve, reject) => {
-    const socket: Socket = secure
-      ? connectTls({ servername: isIp(hostname) ? '' : hostname, ...options.tls, host: hostname, port })
-      : connectTcp({ host: hostname, port });
+    const { socket, ready } = openTransport(
+      { url: target, host: hostname, port, secure },
+      options.createConnection,
+      options.tls,
+    );
     let settled = false;
     let received: Buffer = Buffer.alloc(0);
 
@@ -113,10 +120,17 @@ export function connect<Data = undefined>(
       let headLength: number;
       let extensions: PerMessageDeflate[] = [];
       let extensionsHeader = '';
+      let response: HandshakeResponseInfo;
       try {
         const head = parseResponseHead(received, { maxHeadSize: MAX_RESPONSE_HEAD });
         if (head === null) return;
         headLength = head.headLength;
+        response = {
+          status: head.status,
+          statusText: head.statusText,
+          headers: head.headers,
+          rawHeaders: head.rawHeaders,
+        };
         result = validateServerResponse({ status: head.status, headers: head.headers }, handshake);
         const accepted = result.extensions.find((extension) => extension.name === EXTENSION_NAME);
         if (accepted !== undefined && deflateOffer !== undefined) {
@@ -135,7 +149,7 @@ export function connect<Data = undefined>(
       socket.off('error', fail);
       socket.off('close', onEarlyClose);
       socket.pause();
-      const ws = new WebSocket<Data>(
+      const ws = new ClientWebSocket<Data>(
         socket,
         options,
         {
@@ -146,6 +160,7 @@ export function connect<Data = undefined>(
           ...(extensions.length === 0 ? {} : { extensions, extensionsHeader }),
         },
         options.data as Data,
+        response,
       );
       ws.start(received.subarray(headLength));
       resolve(ws);
@@ -153,7 +168,8 @@ export function connect<Data = undefined>(
     const onEarlyClose = () =>
       fail(new ConnectError('WS_ERR_CONNECTION_CLOSED', 'the server closed the connection during the handshake'));
 
-    socket.once(secure ? 'secureConnect' : 'connect', () => socket.write(handshake.requestHead()));
+    if (ready === null) socket.write(handshake.requestHead());
+    else socket.once(ready, () => socket.write(handshake.requestHead()));
     socket.on('data', onData);
     socket.on('error', fail);
     socket.on('close', onEarlyClose);
@@ -171,8 +187,4 @@ export function parseWebSocketUrl(url: string | URL): URL {
   }
   if (parsed.hash !== '') throw new SyntaxError('a WebSocket URL cannot have a fragment');
   return parsed;
-}
-
-function isIp(host: string): boolean {
-  return /^[\d.]+$/.test(host) || host.includes(':');
 }

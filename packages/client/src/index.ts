@@ -5,5 +5,7 @@ export { InvalidStateError, ProtocolError } from '@websock/protocol';
 export type { ClientOptions } from './connect.js';
 export { connect, parseWebSocketUrl } from './connect.js';
 export { ConnectError } from './errors.js';
+export type { ConnectionTarget, CreateConnection, HandshakeResponseInfo } from './transport.js';
+export { ClientWebSocket } from './transport.js';
 export type { BinaryType, WebSocketInit } from './whatwg.js';
 export { CloseEvent, WebSocket, WebSocketErrorEvent } from './whatwg.js';

@@ -1,12 +1,20 @@
 import type { WebSocket as NodeWebSocket } from '@websock/node';
 import { type ClientOptions, connect } from './connect.js';
+import type { ClientWebSocket, HandshakeResponseInfo } from './transport.js';
 
 export type BinaryType = 'blob' | 'arraybuffer' | 'nodebuffer';
 
 /** Node-only extras for the WHATWG-style constructor's third argument. */
 export type WebSocketInit = Pick<
   ClientOptions<undefined>,
-  'headers' | 'origin' | 'maxMessageSize' | 'handshakeTimeout' | 'closeTimeout' | 'tls' | 'perMessageDeflate'
+  | 'headers'
+  | 'origin'
+  | 'maxMessageSize'
+  | 'handshakeTimeout'
+  | 'closeTimeout'
+  | 'tls'
+  | 'perMessageDeflate'
+  | 'createConnection'
 >;
 
 /** The `close` event (WHATWG `CloseEvent`; Node 20 has no global one). */
@@ -61,6 +69,7 @@ export class WebSocket extends EventTarget {
   #connection: NodeWebSocket | undefined;
   #protocol = '';
   #extensions = '';
+  #response: HandshakeResponseInfo | undefined;
   /** Cancels the opening handshake when `close()` is called while CONNECTING. */
   readonly #abort = new AbortController();
   /** Why the connection failed, reported as `error` just before `close` (as the spec orders them). */
@@ -101,6 +110,7 @@ export class WebSocket extends EventTarget {
         this.#connection = ws;
         this.#protocol = ws.protocol;
         this.#extensions = ws.extensions;
+        this.#response = (ws as ClientWebSocket).handshakeResponse;
         this.#state = 1;
         this.dispatchEvent(new Event('open'));
       },
@@ -128,6 +138,14 @@ export class WebSocket extends EventTarget {
 
   get extensions(): string {
     return this.#extensions;
+  }
+
+  /**
+   * Non-standard (browsers hide it): the server's 101 answer, its status and headers (e.g. a
+   * `Set-Cookie`), once the connection is open; undefined before.
+   */
+  get handshakeResponse(): HandshakeResponseInfo | undefined {
+    return this.#response;
   }
 
   get bufferedAmount(): number {

@@ -9,3 +9,4 @@ export type { FanoutPlan, PlanOptions } from './topics/fanout.js';
 export { FrameForm, frameFormOf, planFanout } from './topics/fanout.js';
 export { TopicRegistry } from './topics/registry.js';
 export { ServerWebSocket } from './topics/socket.js';
+export { UpgradeResponse } from './upgrade-response.js';

@@ -22,6 +22,7 @@ import { createRawListener } from './raw-listener.js';
 import { reject } from './reject.js';
 import { TopicHub } from './topics/hub.js';
 import { ServerWebSocket } from './topics/socket.js';
+import { UpgradeResponse } from './upgrade-response.js';
 
 const DEFAULT_HANDSHAKE_TIMEOUT = 10_000;
 const DEFAULT_CLOSE_TIMEOUT = 5_000;
@@ -194,6 +195,7 @@ export class WebSocketServer<Data = undefined> {
       return;
     }
     this.pendingHandshakes++;
+    const response = new UpgradeResponse();
     let settled = false;
     const settle = () => {
       if (settled) return false;
@@ -207,12 +209,12 @@ export class WebSocketServer<Data = undefined> {
     }, this.handshakeTimeout);
     timer.unref();
     Promise.resolve()
-      .then(() => hook(req))
+      .then(() => hook(req, response))
       .then(
         (data) => {
           if (!settle()) return;
           if (this.shuttingDown !== undefined) reject(socket, new HandshakeRejection(503, 'Server is shutting down'));
-          else this.accept(req, socket as Socket, head, info, data);
+          else this.accept(req, socket as Socket, head, info, data, response.toHeaders());
         },
         (error: unknown) => {
           if (settle()) this.refuse(socket, error, req);
@@ -268,7 +270,14 @@ export class WebSocketServer<Data = undefined> {
     await listenerClosed;
   }
 
-  private accept(req: UpgradeRequest, socket: Socket, head: Buffer, info: UpgradeRequestInfo, data: Data): void {
+  private accept(
+    req: UpgradeRequest,
+    socket: Socket,
+    head: Buffer,
+    info: UpgradeRequestInfo,
+    data: Data,
+    headers?: Record<string, string | readonly string[]>,
+  ): void {
     const offeredProtocols = info.protocols;
     let protocol: string | undefined;
     let response: string;
@@ -287,7 +296,7 @@ export class WebSocketServer<Data = undefined> {
         };
       }
       if (protocol !== undefined) options = { ...options, protocol };
-      response = buildAcceptResponse({ key: info.key, protocol, offeredProtocols, extensions });
+      response = buildAcceptResponse({ key: info.key, protocol, offeredProtocols, extensions, headers });
     } catch (error) {
       this.refuse(socket, error, req);
       return;

@@ -76,7 +76,14 @@ type Outgoing =
       readonly isBinary: boolean;
       readonly size: number;
     }
-  | PreparedOutgoing;
+  | PreparedOutgoing
+  | WrittenMarker;
+
+/** Not output: a caller waiting until everything queued before this point was written (see `whenWritten`). */
+interface WrittenMarker {
+  readonly kind: 'marker';
+  readonly written: (ok: boolean) => void;
+}
 
 /** A frame encoded elsewhere (see `sendPrepared`), waiting for its turn or its Promise. */
 interface PreparedOutgoing {
@@ -122,6 +129,8 @@ export class Connection {
   private decoding = false;
   private readonly outgoing: Outgoing[] = [];
   private queuedBytes = 0;
+  /** A queued message failed to encode: markers still queued cover a message that never left. */
+  private encodeFailed = false;
 
   constructor(options: ConnectionOptions) {
     this.role = options.role;
@@ -193,7 +202,8 @@ export class Connection {
     if (this.currentState !== 'closed') {
       this.currentState = 'closed';
       this.discarding = true;
-      this.outgoing.length = 0;
+      const dropped = this.outgoing.splice(0);
+      for (const item of dropped) if (item.kind === 'marker') item.written(false);
       this.queuedBytes = 0;
       for (const extension of this.extensions) extension.dispose?.();
     }
@@ -232,6 +242,37 @@ export class Connection {
       this.queuedBytes += data.length;
       this.outgoing.push({ kind: 'message', encoded: Promise.resolve(encoded), isBinary, size: data.length });
     }
+  }
+
+  /**
+   * Sends one message as it is, without the extensions' transform (RSV bits clear, which is
+   * always legal, even with permessage-deflate negotiated): for data that does not compress
+   * (already compressed media, random bytes). It takes the same ordered path as `send()`.
+   * Throws InvalidStateError unless the connection is open.
+   */
+  sendUntransformed(data: Uint8Array, isBinary: boolean): void {
+    if (this.currentState !== 'open')
+      throw new InvalidStateError(`cannot send: the connection is ${this.currentState}`);
+    if (this.outgoing.length === 0) {
+      this.writeFrame(isBinary ? Opcode.Binary : Opcode.Text, data, 0);
+      return;
+    }
+    this.queuedBytes += data.length;
+    const encoded = Promise.resolve({ payload: data, rsv: 0 });
+    this.outgoing.push({ kind: 'message', encoded, isBinary, size: data.length });
+  }
+
+  /**
+   * Tells when everything sent so far has been given to the handler's `write`: returns false,
+   * and never calls `written`, when that is already so (nothing waits behind an asynchronous
+   * transform). Otherwise returns true and calls `written(true)` once the queue has flushed up
+   * to this point, or `written(false)` when it never will: the connection closed first, or a
+   * queued message failed to encode (the connection is then being failed).
+   */
+  whenWritten(written: (ok: boolean) => void): boolean {
+    if (this.outgoing.length === 0) return false;
+    this.outgoing.push({ kind: 'marker', written });
+    return true;
   }
 
   /**
@@ -534,6 +575,7 @@ export class Connection {
   }
 
   private failLocally(error: unknown): void {
+    this.encodeFailed = true;
     this.fail(violation(ProtocolErrorCode.Internal, 'extension failed to encode a message', { cause: error }));
   }
 
@@ -604,6 +646,12 @@ export class Connection {
     }
     if (head.kind === 'prepared') {
       this.flushPrepared(head);
+      return;
+    }
+    if (head.kind === 'marker') {
+      this.outgoing.shift();
+      head.written(!this.encodeFailed);
+      this.flushWhenReady();
       return;
     }
     head.encoded.then(

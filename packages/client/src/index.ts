@@ -1,6 +1,6 @@
 export { HandshakeError, HandshakeErrorCode } from '@websock/handshake';
-export type { WebSocketHandlers } from '@websock/node';
-export { ReadyState, WebSocket as NodeWebSocket } from '@websock/node';
+export type { SendOptions, WebSocketHandlers } from '@websock/node';
+export { ConnectionClosedError, ReadyState, WebSocket as NodeWebSocket } from '@websock/node';
 export { InvalidStateError, ProtocolError } from '@websock/protocol';
 export type { ClientOptions } from './connect.js';
 export { connect, parseWebSocketUrl } from './connect.js';

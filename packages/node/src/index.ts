@@ -1,2 +1,3 @@
-export type { WebSocketHandlers, WebSocketOptions } from './websocket.js';
+export { ConnectionClosedError } from './errors.js';
+export type { SendOptions, WebSocketHandlers, WebSocketOptions } from './websocket.js';
 export { DEFAULT_MAX_BUFFERED_AMOUNT, ReadyState, WebSocket } from './websocket.js';

@@ -389,7 +389,9 @@ describe('sendUntransformed and whenWritten', () => {
         decode: (payload) => payload,
         encode: (payload) =>
           new Promise((resolve, reject) =>
-            finish.push((ok) => (ok ? resolve({ payload: payload.slice().reverse(), rsv: 4 }) : reject(new Error('x')))),
+            finish.push((ok) =>
+              ok ? resolve({ payload: payload.slice().reverse(), rsv: 4 }) : reject(new Error('x')),
+            ),
           ),
       },
     };

@@ -1,3 +1,5 @@
 export { ConnectionClosedError } from './errors.js';
+export type { StreamChunk, StreamsOptions, WebSocketStreams } from './streams.js';
+export { toStreams } from './streams.js';
 export type { SendOptions, WebSocketHandlers, WebSocketOptions } from './websocket.js';
 export { DEFAULT_MAX_BUFFERED_AMOUNT, ReadyState, WebSocket } from './websocket.js';

@@ -111,7 +111,8 @@ export class WebSocket<Data = undefined> {
   /** @internal */
   readonly socket: Socket;
   private readonly connection: Connection;
-  private readonly handlers: WebSocketHandlers<Data>;
+  private handlers: WebSocketHandlers<Data>;
+  private readonly events: CoreEvents<Data>;
   private readonly closeTimeout: number;
   private readonly idleTimeout: number;
   private readonly maxBufferedAmount: number;
@@ -139,9 +140,10 @@ export class WebSocket<Data = undefined> {
     this.closeTimeout = options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT;
     this.idleTimeout = options.idleTimeout ?? 0;
     this.maxBufferedAmount = options.maxBufferedAmount ?? DEFAULT_MAX_BUFFERED_AMOUNT;
+    this.events = new CoreEvents(this, handlers);
     this.connection = new Connection({
       role: options.role,
-      handler: new CoreEvents(this, handlers),
+      handler: this.events,
       ...(options.maxMessageSize === undefined ? {} : { maxMessageSize: options.maxMessageSize }),
       ...(options.extensions === undefined ? {} : { extensions: options.extensions }),
     });
@@ -312,6 +314,28 @@ export class WebSocket<Data = undefined> {
   private waitersOf(): Waiters {
     if (this.waiters === undefined) this.waiters = new Waiters();
     return this.waiters;
+  }
+
+  /**
+   * @internal Takes this connection's messages away from the handlers it was created with (a
+   * stream consumes them instead: see `toStreams`). `close` runs before the original one, which
+   * still runs (a server keeps its bookkeeping).
+   */
+  divert(diverted: Required<Pick<WebSocketHandlers<Data>, 'message' | 'close'>>): void {
+    const original = this.handlers;
+    const handlers: WebSocketHandlers<Data> = {
+      ...original,
+      message: diverted.message,
+      close(ws, code, reason, wasClean) {
+        try {
+          diverted.close(ws, code, reason, wasClean);
+        } finally {
+          original.close?.(ws, code, reason, wasClean);
+        }
+      },
+    };
+    this.handlers = handlers;
+    this.events.handlers = handlers;
   }
 
   /** @internal A pong arrived: it may answer a `roundTrip()`. */
@@ -544,7 +568,8 @@ export class WebSocket<Data = undefined> {
 class CoreEvents<Data> implements ConnectionHandler {
   constructor(
     private readonly ws: WebSocket<Data>,
-    private readonly handlers: WebSocketHandlers<Data>,
+    /** Replaced only when streams take the connection over (`divert`). */
+    public handlers: WebSocketHandlers<Data>,
   ) {}
 
   write(header: Uint8Array, payload: Uint8Array): void {

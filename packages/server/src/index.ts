@@ -1,6 +1,6 @@
 export { HandshakeRejection } from '@websock/handshake';
-export type { SendOptions, WebSocketHandlers } from '@websock/node';
-export { ConnectionClosedError, ReadyState, WebSocket } from '@websock/node';
+export type { SendOptions, StreamChunk, StreamsOptions, WebSocketHandlers, WebSocketStreams } from '@websock/node';
+export { ConnectionClosedError, ReadyState, toStreams, WebSocket } from '@websock/node';
 export { InvalidStateError, ProtocolError } from '@websock/protocol';
 export type { ErrorContext, ProtocolSelector, ServerHandlers, ServerOptions, UpgradeRequest } from './options.js';
 export type { ListenAddress } from './server.js';

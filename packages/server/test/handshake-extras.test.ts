@@ -16,7 +16,7 @@ afterEach(async () => {
 });
 
 async function echo(options: Partial<Parameters<typeof createServer>[0]> = {}): Promise<WebSocketServer> {
-  const server = createServer({ message: (ws, data, isBinary) => ws.send(data, isBinary), ...options });
+  const server = createServer<undefined>({ message: (ws, data, isBinary) => ws.send(data, isBinary), ...options });
   cleanups.push(() => server.close());
   await server.listen();
   return server;

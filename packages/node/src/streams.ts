@@ -93,7 +93,7 @@ export function toStreams<Data>(ws: WebSocket<Data>, options: StreamsOptions = {
     message(ws, data, isBinary) {
       if (settled) return;
       // A copy: the received view may share its memory with other messages of the same chunk.
-      readableController.enqueue(isBinary ? Uint8Array.prototype.slice.call(data) : data.toString('utf8'));
+      readableController.enqueue(isBinary ? new Uint8Array(data) : data.toString('utf8'));
       if ((readableController.desiredSize ?? 1) <= 0 && !pausedByStream) {
         pausedByStream = true;
         ws.pause();

@@ -83,6 +83,14 @@ export interface SendOptions {
    * Default true (the negotiated extension decides, e.g. by its threshold).
    */
   readonly compress?: boolean;
+  /**
+   * Sends `data` as one fragment of a message sent in pieces: `false` for every piece but the
+   * last, `true` for the last (it may be empty), so a large message never has to be held whole.
+   * The first fragment sets the message's type; permessage-deflate compresses across the
+   * fragments. Messages sent without `fin` meanwhile wait until the last fragment is sent.
+   * Without `fin`, `data` is a whole message.
+   */
+  readonly fin?: boolean;
 }
 
 export const ReadyState = { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 } as const;
@@ -221,7 +229,8 @@ export class WebSocket<Data = undefined> {
   private sendWith(data: string | ArrayBufferView | ArrayBuffer, options: SendOptions): boolean {
     const bytes = toBytes(data);
     const binary = options.binary ?? typeof data !== 'string';
-    if (options.compress === false) this.connection.sendUntransformed(bytes, binary);
+    if (options.fin !== undefined) this.connection.sendFragment(bytes, binary, options.fin, options.compress !== false);
+    else if (options.compress === false) this.connection.sendUntransformed(bytes, binary);
     else this.connection.send(bytes, binary);
     return this.checkBuffered();
   }

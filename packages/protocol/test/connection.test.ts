@@ -457,3 +457,63 @@ describe('sendUntransformed and whenWritten', () => {
     expect(() => h.conn.sendUntransformed(bytes('x'), false)).toThrow(/closing/);
   });
 });
+
+describe('sendFragment (RFC 6455 §5.4)', () => {
+  const text = (f: { payload: Uint8Array }) => new TextDecoder().decode(f.payload);
+
+  it('sends a message in pieces: type on the first frame, continuations after, FIN on the last', () => {
+    const h = harness('server');
+    h.conn.sendFragment(bytes('one '), false, false);
+    h.conn.ping(bytes('p'));
+    h.conn.sendFragment(bytes('two '), true, false); // the type of later pieces is the first one's
+    h.conn.sendFragment(bytes('three'), false, true);
+    expect(h.written().map((f) => [f.opcode, f.fin, text(f)])).toEqual([
+      [TEXT, false, 'one '],
+      [PING, true, 'p'],
+      [CONT, false, 'two '],
+      [CONT, true, 'three'],
+    ]);
+  });
+
+  it('holds other messages until the last fragment, counting them in bufferedAmount', () => {
+    const h = harness('server');
+    h.conn.sendFragment(bytes('a'), true, false);
+    h.conn.send(bytes('between'), false);
+    h.conn.sendUntransformed(bytes('raw'), false);
+    expect(h.conn.bufferedAmount).toBe(7 + 3);
+    expect(h.written()).toHaveLength(1);
+    h.conn.sendFragment(bytes('b'), true, true);
+    expect(h.conn.bufferedAmount).toBe(0);
+    expect(h.written().map((f) => [f.opcode, f.fin, text(f)])).toEqual([
+      [BINARY, false, 'a'],
+      [CONT, true, 'b'],
+      [TEXT, true, 'between'],
+      [TEXT, true, 'raw'],
+    ]);
+  });
+
+  it('an extension with encodeFragment transforms every fragment, RSV on the first frame only', async () => {
+    const h = harness('server', {
+      extensions: [
+        {
+          name: 'x-upper',
+          rsvMask: 4,
+          decode: (payload) => payload,
+          encode: (payload) => ({ payload, rsv: 0 }),
+          encodeFragment: (payload) =>
+            Promise.resolve({ payload: bytes(new TextDecoder().decode(payload).toUpperCase()), rsv: 4 }),
+        },
+      ],
+    });
+    h.conn.sendFragment(bytes('ab'), false, false);
+    h.conn.sendFragment(bytes('cd'), false, true);
+    h.conn.sendFragment(bytes('plain'), false, true, false); // transform: false, queued behind the others
+    expect(h.conn.bufferedAmount).toBe(2 + 2 + 5);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(h.written().map((f) => [f.opcode, f.rsv, f.fin, text(f)])).toEqual([
+      [TEXT, 4, false, 'AB'],
+      [CONT, 0, true, 'CD'],
+      [TEXT, 0, true, 'plain'],
+    ]);
+  });
+});

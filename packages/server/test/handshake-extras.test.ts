@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, HandshakeError, WebSocket as WhatwgWebSocket } from '@websock/client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createServer, type WebSocketServer } from '../src/index.js';
+import { createServer, type ServerOptions, type WebSocketServer } from '../src/index.js';
 
 // The opening handshake's extras, end to end over real sockets: headers the `upgrade` hook adds
 // to the 101, the client's view of that 101, and a client on a socket it did not open itself.
@@ -15,7 +15,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function echo(options: Partial<Parameters<typeof createServer>[0]> = {}): Promise<WebSocketServer> {
+async function echo(options: ServerOptions<undefined> = {}): Promise<WebSocketServer> {
   const server = createServer<undefined>({ message: (ws, data, isBinary) => ws.send(data, isBinary), ...options });
   cleanups.push(() => server.close());
   await server.listen();
@@ -50,6 +50,7 @@ describe('headers on the 101 response, from the upgrade hook', () => {
           response.setHeader('X-Served-By', 'first').setHeader('x-served-by', 'websock');
           response.appendHeader('X-Trace', 'a');
           response.appendHeader('X-Trace', 'b');
+          return undefined;
         },
       });
       const { handlers, next } = nextMessage();
@@ -85,6 +86,7 @@ describe('headers on the 101 response, from the upgrade hook', () => {
       upgrade(_request, response) {
         const [name, value] = attempts[attempt++] as [string, string];
         response.setHeader(name, value);
+        return undefined;
       },
       error: (error) => errors.push(error),
     });

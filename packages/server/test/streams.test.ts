@@ -3,6 +3,7 @@ import { type ClientWebSocket, connect, WebSocketError, WebSocketStream } from '
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   createServer,
+  type ServerOptions,
   type ServerWebSocket,
   toStreams,
   type WebSocket,
@@ -32,7 +33,7 @@ function closeRecorder(): { close(ws: unknown, code: number, reason: string): vo
   return { close: (_ws, code, reason) => resolve([code, reason]), first };
 }
 
-async function startServer(options: Partial<Parameters<typeof createServer>[0]>): Promise<WebSocketServer> {
+async function startServer(options: ServerOptions<undefined>): Promise<WebSocketServer> {
   const server = createServer<undefined>({ ...options });
   cleanups.push(() => server.close());
   await server.listen();

@@ -205,7 +205,9 @@ export class WebSocket<Data = undefined> {
   }
 
   /**
-   * Sends a message: strings as text, bytes as binary unless `isBinary` says otherwise.
+   * Sends a message: strings as text, bytes as binary unless `isBinary` says otherwise. The
+   * second argument may instead be a `SendOptions` object (`binary`, `compress`, `fin`): the
+   * slow path, for per-message options; `send(data, isBinary)` stays the fast one.
    *
    * Returns true when the message went out or is buffered under the high-water mark.
    * Returns false when it was not sent right away: while `readyState` is OPEN, it is

@@ -1,6 +1,6 @@
 import type { ClientHttp2Session } from 'node:http2';
-import { connect as connectTcp, type Socket } from 'node:net';
-import { connect as connectTls, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
+import type { Socket } from 'node:net';
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import {
   type ClientHandshake,
   createClientHandshake,
@@ -9,7 +9,7 @@ import {
   serializeExtensions,
   validateServerResponse,
 } from '@websock/handshake';
-import { type Transport, WebSocket, type WebSocketHandlers } from '@websock/node';
+import type { Transport, WebSocketHandlers } from '@websock/node';
 import {
   acceptResponse,
   createDeflateExtension,
@@ -20,6 +20,7 @@ import {
 } from '@websock/permessage-deflate';
 import { ConnectError } from './errors.js';
 import { connectOverHttp2 } from './http2.js';
+import { ClientWebSocket, type CreateConnection, type HandshakeResponseInfo, openTransport } from './transport.js';
 
 const DEFAULT_HANDSHAKE_TIMEOUT = 10_000;
 const MAX_RESPONSE_HEAD = 16 * 1024;
@@ -48,6 +49,11 @@ export interface ClientOptions<Data> extends WebSocketHandlers<Data> {
    * once the connection is open.
    */
   readonly signal?: AbortSignal;
+  /**
+   * Opens the socket instead of a TCP/TLS connection to the URL's host: a unix socket, a proxy
+   * tunnel... (see `CreateConnection`). For wss: it must return a TLS socket. `tls` is then unused.
+   */
+  readonly createConnection?: CreateConnection;
   /**
    * Open the WebSocket on an HTTP/2 connection (RFC 8441 extended CONNECT; wss:// only).
    * Connections to one origin share one HTTP/2 session (made with the same `tls` object);
@@ -84,7 +90,7 @@ export interface ConnectionPlan {
 export function connect<Data = undefined>(
   url: string | URL,
   options: ClientOptions<Data> = {},
-): Promise<WebSocket<Data>> {
+): Promise<ClientWebSocket<Data>> {
   let target: URL;
   try {
     target = parseWebSocketUrl(url);
@@ -124,16 +130,16 @@ export function connectOverHttp1<Data>(
   plan: ConnectionPlan,
   options: ClientOptions<Data>,
   given?: Socket,
-): Promise<WebSocket<Data>> {
+): Promise<ClientWebSocket<Data>> {
   const { secure, hostname, port, deflateOptions, deflateOffer, handshake } = plan;
   const signal = options.signal;
 
   return new Promise((resolve, reject) => {
-    const socket: Socket =
-      given ??
-      (secure
-        ? connectTls({ servername: serverName(hostname), ...options.tls, host: hostname, port })
-        : connectTcp({ host: hostname, port }));
+    const opened =
+      given === undefined
+        ? openTransport({ url: plan.target, host: hostname, port, secure }, options.createConnection, options.tls)
+        : { socket: given, ready: null };
+    const socket = opened.socket;
     let settled = false;
     let received: Buffer = Buffer.alloc(0);
 
@@ -158,10 +164,17 @@ export function connectOverHttp1<Data>(
       let headLength: number;
       let extensions: PerMessageDeflate[] = [];
       let extensionsHeader = '';
+      let response: HandshakeResponseInfo;
       try {
         const head = parseResponseHead(received, { maxHeadSize: MAX_RESPONSE_HEAD });
         if (head === null) return;
         headLength = head.headLength;
+        response = {
+          status: head.status,
+          statusText: head.statusText,
+          headers: head.headers,
+          rawHeaders: head.rawHeaders,
+        };
         result = validateServerResponse({ status: head.status, headers: head.headers }, handshake);
         const accepted = result.extensions.find((extension) => extension.name === EXTENSION_NAME);
         if (accepted !== undefined && deflateOffer !== undefined) {
@@ -180,15 +193,15 @@ export function connectOverHttp1<Data>(
       socket.off('error', fail);
       socket.off('close', onEarlyClose);
       socket.pause();
-      const ws = createClientWebSocket(socket, options, result.protocol, extensions, extensionsHeader);
+      const ws = createClientWebSocket(socket, options, result.protocol, extensions, extensionsHeader, response);
       ws.start(received.subarray(headLength));
       resolve(ws);
     };
     const onEarlyClose = () =>
       fail(new ConnectError('WS_ERR_CONNECTION_CLOSED', 'the server closed the connection during the handshake'));
 
-    if (given !== undefined) socket.write(handshake.requestHead());
-    else socket.once(secure ? 'secureConnect' : 'connect', () => socket.write(handshake.requestHead()));
+    if (opened.ready === null) socket.write(handshake.requestHead());
+    else socket.once(opened.ready, () => socket.write(handshake.requestHead()));
     socket.on('data', onData);
     socket.on('error', fail);
     socket.on('close', onEarlyClose);
@@ -215,8 +228,9 @@ export function createClientWebSocket<Data>(
   protocol: string | undefined,
   extensions: PerMessageDeflate[],
   extensionsHeader: string,
-): WebSocket<Data> {
-  return new WebSocket<Data>(
+  response: HandshakeResponseInfo,
+): ClientWebSocket<Data> {
+  return new ClientWebSocket<Data>(
     transport,
     options,
     {
@@ -227,6 +241,7 @@ export function createClientWebSocket<Data>(
       ...(extensions.length === 0 ? {} : { extensions, extensionsHeader }),
     },
     options.data as Data,
+    response,
   );
 }
 

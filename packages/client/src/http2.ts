@@ -15,7 +15,6 @@ import {
   parseProtocolHeader,
   serializeExtensions,
 } from '@websock/handshake';
-import type { WebSocket } from '@websock/node';
 import {
   acceptResponse,
   createDeflateExtension,
@@ -30,6 +29,7 @@ import {
   serverName,
 } from './connect.js';
 import { ConnectError } from './errors.js';
+import type { ClientWebSocket, HandshakeResponseInfo } from './transport.js';
 
 const DEFAULT_HANDSHAKE_TIMEOUT = 10_000;
 
@@ -60,7 +60,7 @@ const NO_TLS_OPTIONS = {};
 export async function connectOverHttp2<Data>(
   plan: ConnectionPlan,
   options: ClientOptions<Data>,
-): Promise<WebSocket<Data>> {
+): Promise<ClientWebSocket<Data>> {
   if (!plan.secure && options.session === undefined) {
     throw new TypeError('http2 needs a wss:// URL (WebSockets over HTTP/2 run over TLS)');
   }
@@ -91,7 +91,7 @@ export async function connectOverHttp2<Data>(
   const release = () => {
     if (--shared.streams === 0) forget(options, origin, shared);
   };
-  let ws: WebSocket<Data>;
+  let ws: ClientWebSocket<Data>;
   try {
     ws = await openStream(session, plan, options);
   } catch (error) {
@@ -259,7 +259,7 @@ function openStream<Data>(
   session: ClientHttp2Session,
   plan: ConnectionPlan,
   options: ClientOptions<Data>,
-): Promise<WebSocket<Data>> {
+): Promise<ClientWebSocket<Data>> {
   const signal = options.signal;
   if (signal?.aborted) return Promise.reject(signal.reason);
   return new Promise((resolve, reject) => {
@@ -302,7 +302,14 @@ function openStream<Data>(
         return;
       }
       finish();
-      const ws = createClientWebSocket(stream, options, accepted.protocol, accepted.extensions, accepted.header);
+      const ws = createClientWebSocket(
+        stream,
+        options,
+        accepted.protocol,
+        accepted.extensions,
+        accepted.header,
+        responseInfo(headers),
+      );
       ws.start();
       resolve(ws);
     };
@@ -375,3 +382,15 @@ function checkResponse<Data>(
 }
 
 function noop(): void {}
+
+/** The HTTP/2 response as the connection reports it: status and regular headers (no pseudo-headers). */
+function responseInfo(headers: IncomingHttpHeaders): HandshakeResponseInfo {
+  const regular: Record<string, string | string[]> = {};
+  const raw: string[] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    if (name.startsWith(':') || value === undefined) continue;
+    regular[name] = value;
+    for (const one of Array.isArray(value) ? value : [value]) raw.push(name, one);
+  }
+  return { status: Number(headers[':status']), statusText: '', headers: regular, rawHeaders: raw };
+}

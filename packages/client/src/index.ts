@@ -1,9 +1,13 @@
 export { HandshakeError, HandshakeErrorCode } from '@websock/handshake';
-export type { WebSocketHandlers } from '@websock/node';
-export { ReadyState, WebSocket as NodeWebSocket } from '@websock/node';
+export type { SendOptions, WebSocketHandlers } from '@websock/node';
+export { ConnectionClosedError, ReadyState, toStreams, WebSocket as NodeWebSocket } from '@websock/node';
 export { InvalidStateError, ProtocolError } from '@websock/protocol';
 export type { ClientOptions } from './connect.js';
 export { connect, parseWebSocketUrl } from './connect.js';
 export { ConnectError } from './errors.js';
+export type { WebSocketCloseInfo, WebSocketOpenInfo, WebSocketStreamOptions } from './stream.js';
+export { WebSocketError, WebSocketStream } from './stream.js';
+export type { ConnectionTarget, CreateConnection, HandshakeResponseInfo } from './transport.js';
+export { ClientWebSocket } from './transport.js';
 export type { BinaryType, WebSocketInit } from './whatwg.js';
 export { CloseEvent, WebSocket, WebSocketErrorEvent } from './whatwg.js';

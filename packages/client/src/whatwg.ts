@@ -1,5 +1,6 @@
 import type { WebSocket as NodeWebSocket } from '@websock/node';
 import { type ClientOptions, connect } from './connect.js';
+import type { ClientWebSocket, HandshakeResponseInfo } from './transport.js';
 
 export type BinaryType = 'blob' | 'arraybuffer' | 'nodebuffer';
 
@@ -15,6 +16,7 @@ export type WebSocketInit = Pick<
   | 'perMessageDeflate'
   | 'http2'
   | 'session'
+  | 'createConnection'
 >;
 
 /** The `close` event (WHATWG `CloseEvent`; Node 20 has no global one). */
@@ -69,6 +71,7 @@ export class WebSocket extends EventTarget {
   #connection: NodeWebSocket | undefined;
   #protocol = '';
   #extensions = '';
+  #response: HandshakeResponseInfo | undefined;
   /** Cancels the opening handshake when `close()` is called while CONNECTING. */
   readonly #abort = new AbortController();
   /** Why the connection failed, reported as `error` just before `close` (as the spec orders them). */
@@ -109,6 +112,7 @@ export class WebSocket extends EventTarget {
         this.#connection = ws;
         this.#protocol = ws.protocol;
         this.#extensions = ws.extensions;
+        this.#response = (ws as ClientWebSocket).handshakeResponse;
         this.#state = 1;
         this.dispatchEvent(new Event('open'));
       },
@@ -136,6 +140,14 @@ export class WebSocket extends EventTarget {
 
   get extensions(): string {
     return this.#extensions;
+  }
+
+  /**
+   * Non-standard (browsers hide it): the server's 101 answer, its status and headers (e.g. a
+   * `Set-Cookie`), once the connection is open; undefined before.
+   */
+  get handshakeResponse(): HandshakeResponseInfo | undefined {
+    return this.#response;
   }
 
   get bufferedAmount(): number {

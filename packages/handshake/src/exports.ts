@@ -28,7 +28,7 @@ export { buildExtendedConnectResponse, validateExtendedConnect } from './http2.j
 export type { ProtocolChooser } from './protocols.js';
 export { parseProtocolHeader, selectProtocol } from './protocols.js';
 export type { AcceptResponseOptions, RejectionResponseOptions } from './response.js';
-export { buildRejectionResponse } from './response.js';
+export { assertAcceptHeader, buildRejectionResponse } from './response.js';
 export type { UpgradeRequest, UpgradeRequestInfo } from './server.js';
 export { validateUpgradeRequest, WEBSOCKET_VERSION } from './server.js';
 export { reasonPhrase } from './status.js';

@@ -1,7 +1,7 @@
 import type { AcceptKeyFunction } from './accept.js';
 import type { HandshakeRejection } from './errors.js';
 import { type ExtensionOffer, serializeExtensions } from './extensions.js';
-import { appendHeaderLines, assertHeaderValue, isToken } from './grammar.js';
+import { appendHeaderLines, assertHeaderName, assertHeaderValue, isToken } from './grammar.js';
 import { reasonPhrase } from './status.js';
 
 export interface AcceptResponseOptions {
@@ -30,6 +30,20 @@ const ACCEPT_RESERVED: ReadonlySet<string> = new Set([
   'content-length',
   'transfer-encoding',
 ]);
+
+/**
+ * Checks one extra header for the 101 response before it is written: the name is a token, the
+ * value(s) hold no CR, LF or other control (header injection), and the name is not one the
+ * handshake writes itself (`Upgrade`, `Sec-WebSocket-Accept`...). Throws `TypeError`. Lets an
+ * application be told at the line that set a bad header, not when the response is built.
+ */
+export function assertAcceptHeader(name: string, value: string | readonly string[]): void {
+  assertHeaderName(name);
+  if (ACCEPT_RESERVED.has(name.toLowerCase())) {
+    throw new TypeError(`Header ${name} is set by the handshake itself and cannot be given as an extra header`);
+  }
+  for (const item of typeof value === 'string' ? [value] : value) assertHeaderValue(name, item);
+}
 
 /** The complete `101 Switching Protocols` head, ending in CRLF CRLF, with the accept value from `accept`. */
 export function buildAcceptResponseWith(accept: AcceptKeyFunction, options: AcceptResponseOptions): string {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { buildAcceptResponse, buildRejectionResponse, HandshakeRejection, reasonPhrase } from '../src/index.js';
+import {
+  assertAcceptHeader,
+  buildAcceptResponse,
+  buildRejectionResponse,
+  HandshakeRejection,
+  reasonPhrase,
+} from '../src/index.js';
 import { SAMPLE_ACCEPT, SAMPLE_KEY } from './corpus.js';
 
 describe('buildAcceptResponse', () => {
@@ -87,6 +93,20 @@ describe('buildAcceptResponse', () => {
     ]) {
       expect(() => buildAcceptResponse({ key: SAMPLE_KEY, headers: { [name]: 'x' } }), name).toThrow(TypeError);
     }
+  });
+
+  it('assertAcceptHeader checks one header as buildAcceptResponse would, before the response is built', () => {
+    expect(() => assertAcceptHeader('Set-Cookie', ['a=1; Path=/', 'b=2'])).not.toThrow();
+    for (const [name, value] of [
+      ['Upgrade', 'x'],
+      ['sec-websocket-accept', 'x'],
+      ['X A', 'v'],
+      ['X-A', 'v\r\nX-Evil: 1'],
+      ['X-A', 'café'],
+    ] as const) {
+      expect(() => assertAcceptHeader(name, value), name).toThrow(TypeError);
+    }
+    expect(() => assertAcceptHeader('X-A', ['ok', 'bad\n'])).toThrow(TypeError);
   });
 
   it('allows HTAB and visible ASCII in values', () => {

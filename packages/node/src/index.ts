@@ -1,4 +1,7 @@
+export { ConnectionClosedError } from './errors.js';
+export type { StreamChunk, StreamsOptions, WebSocketStreams } from './streams.js';
+export { toStreams } from './streams.js';
 export type { Transport, TransportKind } from './transport.js';
 export { isHttp2Stream } from './transport.js';
-export type { WebSocketHandlers, WebSocketOptions } from './websocket.js';
+export type { SendOptions, WebSocketHandlers, WebSocketOptions } from './websocket.js';
 export { DEFAULT_MAX_BUFFERED_AMOUNT, ReadyState, WebSocket } from './websocket.js';

@@ -17,6 +17,7 @@ import {
   flushBatchOf,
   isBatching,
 } from './batch.js';
+import { ConnectionClosedError } from './errors.js';
 import {
   abortTransport,
   remoteOf,
@@ -25,6 +26,7 @@ import {
   type TransportKind,
   transportKind,
 } from './transport.js';
+import { Waiters } from './waiters.js';
 
 const DEFAULT_CLOSE_TIMEOUT = 5_000;
 const PAUSED_BY_APP = 1;
@@ -78,6 +80,26 @@ export interface WebSocketOptions {
 /** Default bound on unsent bytes per connection: one maximum-size message. */
 export const DEFAULT_MAX_BUFFERED_AMOUNT = 64 * 1024 * 1024;
 
+/** Per-message options of `send` and `sendAsync`: the slow path (the fast one is `send(data, isBinary)`). */
+export interface SendOptions {
+  /** Send as binary; default: strings as text, bytes as binary. */
+  readonly binary?: boolean;
+  /**
+   * `false` sends this message uncompressed even with permessage-deflate negotiated (RSV1
+   * clear, always legal): for data that will not shrink (media, encrypted or random bytes).
+   * Default true (the negotiated extension decides, e.g. by its threshold).
+   */
+  readonly compress?: boolean;
+  /**
+   * Sends `data` as one fragment of a message sent in pieces: `false` for every piece but the
+   * last, `true` for the last (it may be empty), so a large message never has to be held whole.
+   * The first fragment sets the message's type; permessage-deflate compresses across the
+   * fragments. Messages sent without `fin` meanwhile wait until the last fragment is sent.
+   * Without `fin`, `data` is a whole message.
+   */
+  readonly fin?: boolean;
+}
+
 export const ReadyState = { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 } as const;
 export type ReadyState = (typeof ReadyState)[keyof typeof ReadyState];
 
@@ -105,7 +127,8 @@ export class WebSocket<Data = undefined> {
   /** @internal The transport: a TCP/TLS socket or an HTTP/2 stream. */
   readonly socket: Transport;
   private readonly connection: Connection;
-  private readonly handlers: WebSocketHandlers<Data>;
+  private handlers: WebSocketHandlers<Data>;
+  private readonly events: CoreEvents<Data>;
   private readonly closeTimeout: number;
   private readonly idleTimeout: number;
   private readonly maxBufferedAmount: number;
@@ -119,6 +142,8 @@ export class WebSocket<Data = undefined> {
   /** Whether anything arrived since the last keepalive ping. */
   private heardFrom = true;
   private result: CloseResult | null = null;
+  /** Pending round trips and drain waiters, made on first use. */
+  private waiters: Waiters | undefined;
 
   constructor(socket: Transport, handlers: WebSocketHandlers<Data>, options: WebSocketOptions, data: Data) {
     this.socket = socket;
@@ -132,9 +157,10 @@ export class WebSocket<Data = undefined> {
     this.closeTimeout = options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT;
     this.idleTimeout = options.idleTimeout ?? 0;
     this.maxBufferedAmount = options.maxBufferedAmount ?? DEFAULT_MAX_BUFFERED_AMOUNT;
+    this.events = new CoreEvents(this, handlers);
     this.connection = new Connection({
       role: options.role,
-      handler: new CoreEvents(this, handlers),
+      handler: this.events,
       ...(options.maxMessageSize === undefined ? {} : { maxMessageSize: options.maxMessageSize }),
       ...(options.extensions === undefined ? {} : { extensions: options.extensions }),
     });
@@ -193,7 +219,9 @@ export class WebSocket<Data = undefined> {
   }
 
   /**
-   * Sends a message: strings as text, bytes as binary unless `isBinary` says otherwise.
+   * Sends a message: strings as text, bytes as binary unless `isBinary` says otherwise. The
+   * second argument may instead be a `SendOptions` object (`binary`, `compress`, `fin`): the
+   * slow path, for per-message options; `send(data, isBinary)` stays the fast one.
    *
    * Returns true when the message went out or is buffered under the high-water mark.
    * Returns false when it was not sent right away: while `readyState` is OPEN, it is
@@ -202,14 +230,142 @@ export class WebSocket<Data = undefined> {
    * closing or closed, the message was dropped. It never throws for the connection's
    * state, so a loop over many connections cannot stop halfway on one that is closing.
    */
-  send(data: string | ArrayBufferView | ArrayBuffer, isBinary?: boolean): boolean {
+  send(data: string | ArrayBufferView | ArrayBuffer, isBinary?: boolean | SendOptions): boolean {
     if (this.connection.state !== 'open') return false;
+    if (typeof isBinary === 'object') return this.sendWith(data, isBinary);
     if (typeof data === 'string') {
       this.connection.send(Buffer.from(data, 'utf8'), isBinary ?? false);
     } else {
       this.connection.send(toUint8Array(data), isBinary ?? true);
     }
     return this.checkBuffered();
+  }
+
+  /** The slow path of `send`: per-message options. */
+  private sendWith(data: string | ArrayBufferView | ArrayBuffer, options: SendOptions): boolean {
+    const bytes = toBytes(data);
+    const binary = options.binary ?? typeof data !== 'string';
+    if (options.fin !== undefined) this.connection.sendFragment(bytes, binary, options.fin, options.compress !== false);
+    else if (options.compress === false) this.connection.sendUntransformed(bytes, binary);
+    else this.connection.send(bytes, binary);
+    return this.checkBuffered();
+  }
+
+  /**
+   * Sends a message like `send(data, options)` and tells what became of it: resolves once its
+   * frame was handed to the OS (written to the socket, after everything sent before it,
+   * including messages waiting for the compressor), rejects with a `ConnectionClosedError` when
+   * it never will be: the connection was not open (nothing is sent), or it closed first. The
+   * same backpressure rules apply as for `send` (past `maxBufferedAmount`: 1008). Awaiting each
+   * call paces a producer at the pace the kernel takes the bytes.
+   */
+  sendAsync(data: string | ArrayBufferView | ArrayBuffer, options: SendOptions = {}): Promise<void> {
+    if (this.connection.state !== 'open') {
+      return Promise.reject(
+        new ConnectionClosedError(`cannot send: the connection is ${this.connection.state}`, this.result),
+      );
+    }
+    this.sendWith(data, options);
+    return new Promise((resolve, reject) => {
+      const written = (ok: boolean) => {
+        if (ok) this.afterSocketWrites(resolve, reject);
+        else reject(new ConnectionClosedError('the connection closed before the message was written', this.result));
+      };
+      if (!this.connection.whenWritten(written)) written(true);
+    });
+  }
+
+  /** Calls back once everything written to the socket so far is with the OS (or never will be). */
+  private afterSocketWrites(resolve: () => void, reject: (error: unknown) => void): void {
+    const socket = this.socket;
+    flushBatchOf(socket);
+    const failed = (cause?: unknown) =>
+      reject(new ConnectionClosedError('the connection closed before the message was written', this.result, { cause }));
+    if (socket.writableFinished) resolve();
+    else if (socket.destroyed) failed();
+    else if (socket.writableEnded) {
+      // Ended after our bytes: they are out once the socket finishes.
+      socket.once('finish', resolve);
+      socket.once('close', failed);
+    } else {
+      // A zero-length write calls back after every write before it.
+      socket.write(EMPTY, (error) => (error == null ? resolve() : failed(error)));
+    }
+  }
+
+  /**
+   * Sends a ping with a payload of its own (unique unless `data` is given) and resolves with
+   * the round-trip time in ms when the matching pong arrives (a pong answers the ping it
+   * echoes and any sent before it); `rtt` keeps the last one. Rejects with a
+   * `ConnectionClosedError` when the connection is not open or closes before the pong, and
+   * with RangeError for a payload over 125 bytes. `ping()` is unchanged (fire and forget).
+   */
+  roundTrip(data?: string | ArrayBufferView | ArrayBuffer): Promise<number> {
+    if (this.connection.state !== 'open') {
+      return Promise.reject(
+        new ConnectionClosedError(`cannot ping: the connection is ${this.connection.state}`, this.result),
+      );
+    }
+    const waiters = this.waitersOf();
+    const payload = data === undefined ? waiters.uniquePayload() : toBytes(data);
+    try {
+      this.connection.ping(payload);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return waiters.expectPong(payload);
+  }
+
+  /** The round-trip time measured by the last answered `roundTrip()`, in ms; undefined before. */
+  get rtt(): number | undefined {
+    return this.waiters?.rtt;
+  }
+
+  /**
+   * @internal Resolves once `bufferedAmount` is below the high-water mark (at once when it is);
+   * rejects with a `ConnectionClosedError` if the connection closes first. For stream writers.
+   */
+  whenDrained(): Promise<void> {
+    if (this.result !== null) return Promise.reject(new ConnectionClosedError('the connection closed', this.result));
+    if (this.bufferedAmount < this.socket.writableHighWaterMark) return Promise.resolve();
+    const waiters = this.waitersOf();
+    if (this.handlers.drain === undefined && !this.socket.listeners('drain').includes(onSocketDrain)) {
+      this.socket.on('drain', onSocketDrain);
+    }
+    this.owesDrain = true;
+    return waiters.whenDrained();
+  }
+
+  private waitersOf(): Waiters {
+    if (this.waiters === undefined) this.waiters = new Waiters();
+    return this.waiters;
+  }
+
+  /**
+   * @internal Takes this connection's messages away from the handlers it was created with (a
+   * stream consumes them instead: see `toStreams`). `close` runs before the original one, which
+   * still runs (a server keeps its bookkeeping).
+   */
+  divert(diverted: Required<Pick<WebSocketHandlers<Data>, 'message' | 'close'>>): void {
+    const original = this.handlers;
+    const handlers: WebSocketHandlers<Data> = {
+      ...original,
+      message: diverted.message,
+      close(ws, code, reason, wasClean) {
+        try {
+          diverted.close(ws, code, reason, wasClean);
+        } finally {
+          original.close?.(ws, code, reason, wasClean);
+        }
+      },
+    };
+    this.handlers = handlers;
+    this.events.handlers = handlers;
+  }
+
+  /** @internal A pong arrived: it may answer a `roundTrip()`. */
+  pongArrived(data: Uint8Array): void {
+    this.waiters?.pong(data);
   }
 
   /** Applies the backpressure rules after a write: true while under the high-water mark. */
@@ -331,6 +487,7 @@ export class WebSocket<Data = undefined> {
   checkDrain(): void {
     if (!this.owesDrain || this.bufferedAmount >= this.socket.writableHighWaterMark) return;
     this.owesDrain = false;
+    this.waiters?.drained();
     if (this.handlers.drain === undefined) return;
     try {
       this.handlers.drain(this);
@@ -425,6 +582,7 @@ export class WebSocket<Data = undefined> {
     if (this.result !== null) return;
     const result = this.connection.receiveEof();
     this.result = result;
+    this.waiters?.closed(result);
     if (this.handlers.close === undefined) return;
     try {
       this.handlers.close(this, result.code, result.reason, result.wasClean);
@@ -438,7 +596,8 @@ export class WebSocket<Data = undefined> {
 class CoreEvents<Data> implements ConnectionHandler {
   constructor(
     private readonly ws: WebSocket<Data>,
-    private readonly handlers: WebSocketHandlers<Data>,
+    /** Replaced only when streams take the connection over (`divert`). */
+    public handlers: WebSocketHandlers<Data>,
   ) {}
 
   write(header: Uint8Array, payload: Uint8Array): void {
@@ -464,6 +623,7 @@ class CoreEvents<Data> implements ConnectionHandler {
   }
 
   pong(data: Uint8Array): void {
+    this.ws.pongArrived(data);
     if (this.handlers.pong === undefined) return;
     try {
       this.handlers.pong(this.ws, toBuffer(data));
@@ -491,6 +651,8 @@ class CoreEvents<Data> implements ConnectionHandler {
 }
 
 function noop(): void {}
+
+const EMPTY = Buffer.alloc(0);
 
 const kWebSocket = Symbol('websock.connection');
 type SocketWithWebSocket = Transport & { [kWebSocket]: WebSocket<unknown> };

@@ -67,6 +67,8 @@ export interface ContextState {
 interface EncodeJob {
   readonly payload: Uint8Array;
   readonly resolve: (value: EncodedMessage) => void;
+  /** Set for a fragment of a message sent in pieces (see `encodeFragment`). */
+  readonly fragment?: { readonly first: boolean; readonly fin: boolean; readonly reject: (error: unknown) => void };
 }
 
 interface DecodeJob {
@@ -150,6 +152,8 @@ export class PerMessageDeflate implements MessageExtension {
   readonly #encodeQueue: EncodeJob[] = [];
   #encodeBusy = false;
   #encoding: Running<EncodeJob, DeflateRaw> | null = null;
+  /** The compression context of a message being sent in fragments: it lives from its first fragment to its last. */
+  #fragmentStream: DeflateRaw | null = null;
 
   // Receiving side: the peer's window and context rules.
   readonly #inflateWindowBits: number;
@@ -225,6 +229,74 @@ export class PerMessageDeflate implements MessageExtension {
     });
   }
 
+  /**
+   * Compresses one fragment of a message sent in pieces: one zlib context for the whole message,
+   * primed with the history like a whole message, each fragment ending in a sync flush so it can
+   * be written at once (the flush's empty stored block is valid DEFLATE in the middle of a
+   * message); the last one loses its `00 00 ff ff` (§7.2.1). RSV1 is set: the message is
+   * compressed whatever its size, since its size is not known at the first fragment. Each
+   * fragment runs on the thread pool, in order with whole messages.
+   */
+  encodeFragment(payload: Uint8Array, _isBinary: boolean, first: boolean, fin: boolean): Promise<EncodedMessage> {
+    if (this.#disposed) throw disposedError();
+    return new Promise<EncodedMessage>((resolve, reject) => {
+      this.#encodeQueue.push({ payload, resolve, fragment: { first, fin, reject } });
+      if (!this.#encodeBusy) this.#nextEncode();
+    });
+  }
+
+  #deflateFragment(job: EncodeJob, done: () => void): void {
+    const fragment = job.fragment;
+    if (this.#disposed || fragment === undefined) {
+      done();
+      return;
+    }
+    let stream = this.#fragmentStream;
+    if (fragment.first || stream === null) {
+      stream?.close();
+      const dictionary = this.#sent?.tail();
+      stream = createDeflateRaw(
+        dictionary === undefined ? this.#deflateStreamOptions : { ...this.#deflateStreamOptions, dictionary },
+      );
+      this.#fragmentStream = stream;
+    }
+    const current = stream;
+    const chunks: Buffer[] = [];
+    let length = 0;
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+      length += chunk.length;
+    };
+    const onError = (error: unknown) => {
+      // The first fragment already said "compressed": the message cannot go on uncompressed.
+      current.off('data', onData);
+      if (this.#fragmentStream === current) this.#fragmentStream = null;
+      done();
+      fragment.reject(error);
+      this.#nextEncode();
+    };
+    current.on('data', onData);
+    current.once('error', onError);
+    current.write(job.payload, () => {
+      current.off('data', onData);
+      current.off('error', onError);
+      if (this.#disposed) {
+        done(); // the limiter slot; the core has stopped listening
+        return;
+      }
+      let output = join(chunks, length);
+      if (fragment.fin) {
+        output = stripTrailer(output);
+        current.close();
+        this.#fragmentStream = null;
+      }
+      this.#sent?.append(job.payload);
+      done();
+      job.resolve({ payload: output, rsv: RSV1 });
+      this.#nextEncode();
+    });
+  }
+
   /** Decides between the compressed form and the original, and records what the peer's window gets. */
   #encoded(payload: Uint8Array, flushed: Buffer | null): EncodedMessage {
     if (flushed === null) return { payload, rsv: 0 };
@@ -241,7 +313,8 @@ export class PerMessageDeflate implements MessageExtension {
       return;
     }
     this.#encodeBusy = true;
-    this.#limiter.run((done) => this.#startDeflate(job, done));
+    if (job.fragment !== undefined) this.#limiter.run((done) => this.#deflateFragment(job, done));
+    else this.#limiter.run((done) => this.#startDeflate(job, done));
   }
 
   #startDeflate(job: EncodeJob, done: () => void): void {
@@ -389,6 +462,8 @@ export class PerMessageDeflate implements MessageExtension {
     this.#decodeQueue.length = 0;
     this.#sent?.clear();
     this.#received?.clear();
+    this.#fragmentStream?.destroy();
+    this.#fragmentStream = null;
     const encoding = this.#encoding;
     const decoding = this.#decoding;
     this.#encoding = null;

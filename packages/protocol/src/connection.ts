@@ -76,7 +76,31 @@ type Outgoing =
       readonly isBinary: boolean;
       readonly size: number;
     }
-  | PreparedOutgoing;
+  | PreparedOutgoing
+  | WrittenMarker
+  | FragmentOutgoing;
+
+/** One fragment of a message sent in pieces, waiting for its transform or its turn. */
+interface FragmentOutgoing {
+  readonly kind: 'fragment';
+  readonly encoded: Promise<EncodedMessage>;
+  /** Text or Binary for the first fragment, Continuation after. */
+  readonly opcode: number;
+  readonly fin: boolean;
+  readonly first: boolean;
+  readonly size: number;
+}
+
+/** A message sent while a fragmented one was open: it goes out once that one is finished. */
+type HeldMessage =
+  | { readonly kind: 'send'; readonly data: Uint8Array; readonly isBinary: boolean; readonly transform: boolean }
+  | { readonly kind: 'prepared'; readonly frame: PreparedFrame | Promise<PreparedFrame>; readonly size?: number };
+
+/** Not output: a caller waiting until everything queued before this point was written (see `whenWritten`). */
+interface WrittenMarker {
+  readonly kind: 'marker';
+  readonly written: (ok: boolean) => void;
+}
 
 /** A frame encoded elsewhere (see `sendPrepared`), waiting for its turn or its Promise. */
 interface PreparedOutgoing {
@@ -122,6 +146,15 @@ export class Connection {
   private decoding = false;
   private readonly outgoing: Outgoing[] = [];
   private queuedBytes = 0;
+  /** Opcode of the fragmented message being sent (see `sendFragment`), NO_MESSAGE when none. */
+  private sendingOpcode = NO_MESSAGE;
+  /** Whether the fragmented message being sent goes through the extension's `encodeFragment`. */
+  private sendingTransformed = false;
+  /** Messages sent while a fragmented one is open, with the bytes `bufferedAmount` counts for them. */
+  private readonly held: HeldMessage[] = [];
+  private heldBytes = 0;
+  /** A queued message failed to encode: markers still queued cover a message that never left. */
+  private encodeFailed = false;
 
   constructor(options: ConnectionOptions) {
     this.role = options.role;
@@ -166,7 +199,7 @@ export class Connection {
 
   /** Bytes of outgoing messages waiting behind an asynchronous extension transform. */
   get bufferedAmount(): number {
-    return this.queuedBytes;
+    return this.queuedBytes + this.heldBytes;
   }
 
   /** The opening handshake completed: frames may flow. */
@@ -193,7 +226,10 @@ export class Connection {
     if (this.currentState !== 'closed') {
       this.currentState = 'closed';
       this.discarding = true;
-      this.outgoing.length = 0;
+      this.held.length = 0;
+      this.heldBytes = 0;
+      const dropped = this.outgoing.splice(0);
+      for (const item of dropped) if (item.kind === 'marker') item.written(false);
       this.queuedBytes = 0;
       for (const extension of this.extensions) extension.dispose?.();
     }
@@ -209,6 +245,10 @@ export class Connection {
   send(data: Uint8Array, isBinary: boolean): void {
     if (this.currentState !== 'open')
       throw new InvalidStateError(`cannot send: the connection is ${this.currentState}`);
+    if (this.sendingOpcode !== NO_MESSAGE) {
+      this.hold({ kind: 'send', data, isBinary, transform: true }, data.length);
+      return;
+    }
     const opcode = isBinary ? Opcode.Binary : Opcode.Text;
     const extension = this.extensions[0];
     if (extension === undefined) {
@@ -235,6 +275,106 @@ export class Connection {
   }
 
   /**
+   * Sends one message as it is, without the extensions' transform (RSV bits clear, which is
+   * always legal, even with permessage-deflate negotiated): for data that does not compress
+   * (already compressed media, random bytes). It takes the same ordered path as `send()`.
+   * Throws InvalidStateError unless the connection is open.
+   */
+  sendUntransformed(data: Uint8Array, isBinary: boolean): void {
+    if (this.currentState !== 'open')
+      throw new InvalidStateError(`cannot send: the connection is ${this.currentState}`);
+    if (this.sendingOpcode !== NO_MESSAGE) {
+      this.hold({ kind: 'send', data, isBinary, transform: false }, data.length);
+      return;
+    }
+    if (this.outgoing.length === 0) {
+      this.writeFrame(isBinary ? Opcode.Binary : Opcode.Text, data, 0);
+      return;
+    }
+    this.queuedBytes += data.length;
+    const encoded = Promise.resolve({ payload: data, rsv: 0 });
+    this.outgoing.push({ kind: 'message', encoded, isBinary, size: data.length });
+  }
+
+  /**
+   * Sends one fragment of a message sent in pieces (RFC 6455 §5.4), so a large message never has
+   * to be held whole: call it with `fin` false for every piece but the last, and `fin` true for
+   * the last (which may be empty). The first call decides the message's type (`isBinary`; later
+   * calls' is ignored) and whether it is transformed: with `transform` (default true) and an
+   * extension that implements `encodeFragment` (permessage-deflate compresses across the
+   * fragments), else the fragments go as they are. Control frames may go out between fragments;
+   * other messages sent meanwhile (`send`, `sendPrepared`...) wait until the last fragment, in
+   * order, and count in `bufferedAmount`. Throws InvalidStateError unless the connection is open.
+   */
+  sendFragment(data: Uint8Array, isBinary: boolean, fin: boolean, transform = true): void {
+    if (this.currentState !== 'open')
+      throw new InvalidStateError(`cannot send: the connection is ${this.currentState}`);
+    const first = this.sendingOpcode === NO_MESSAGE;
+    const opcode = first ? (isBinary ? Opcode.Binary : Opcode.Text) : Opcode.Continuation;
+    const extension = this.extensions[0];
+    if (first) {
+      this.sendingOpcode = opcode;
+      this.sendingTransformed = transform && extension?.encodeFragment !== undefined;
+    }
+    let encoded: EncodedMessage | Promise<EncodedMessage> = { payload: data, rsv: 0 };
+    if (this.sendingTransformed && extension?.encodeFragment !== undefined) {
+      try {
+        encoded = extension.encodeFragment(data, isBinary, first, fin);
+      } catch (error) {
+        this.failLocally(error);
+        return;
+      }
+    }
+    if (fin) this.sendingOpcode = NO_MESSAGE;
+    if (!isPromise(encoded) && this.outgoing.length === 0) {
+      this.writeFragment(opcode, encoded, first, fin);
+    } else {
+      this.queuedBytes += data.length;
+      const pending = isPromise(encoded) ? encoded : Promise.resolve(encoded);
+      this.outgoing.push({ kind: 'fragment', encoded: pending, opcode, fin, first, size: data.length });
+      if (this.outgoing.length === 1) this.flushWhenReady();
+    }
+    if (fin) this.releaseHeld();
+  }
+
+  private hold(message: HeldMessage, bytes: number): void {
+    this.held.push(message);
+    this.heldBytes += bytes;
+  }
+
+  /** The fragmented message is finished: what was sent meanwhile goes out now, in order. */
+  private releaseHeld(): void {
+    if (this.held.length === 0) return;
+    const held = this.held.splice(0);
+    this.heldBytes = 0;
+    for (const message of held) {
+      if (this.currentState !== 'open') return;
+      if (message.kind === 'prepared') this.sendPrepared(message.frame, message.size);
+      else if (message.transform) this.send(message.data, message.isBinary);
+      else this.sendUntransformed(message.data, message.isBinary);
+    }
+  }
+
+  private writeFragment(opcode: number, encoded: EncodedMessage, first: boolean, fin: boolean): void {
+    const rsv = first ? encoded.rsv : 0;
+    const [header, body] = encodeFrame(opcode, encoded.payload, { fin, rsv, mask: this.role === 'client' });
+    this.handler.write(header, body);
+  }
+
+  /**
+   * Tells when everything sent so far has been given to the handler's `write`: returns false,
+   * and never calls `written`, when that is already so (nothing waits behind an asynchronous
+   * transform). Otherwise returns true and calls `written(true)` once the queue has flushed up
+   * to this point, or `written(false)` when it never will: the connection closed first, or a
+   * queued message failed to encode (the connection is then being failed).
+   */
+  whenWritten(written: (ok: boolean) => void): boolean {
+    if (this.outgoing.length === 0) return false;
+    this.outgoing.push({ kind: 'marker', written });
+    return true;
+  }
+
+  /**
    * Sends a frame encoded once for many connections (see `prepareFrame`), e.g. a message
    * published to a topic. It takes the same ordered path as `send()`: after any message whose
    * asynchronous extension transform is still running, before anything sent later. `frame` may
@@ -249,6 +389,11 @@ export class Connection {
     if (this.currentState !== 'open')
       throw new InvalidStateError(`cannot send: the connection is ${this.currentState}`);
     if (this.role !== 'server') throw new TypeError('only a server sends prepared frames (they are unmasked)');
+    if (this.sendingOpcode !== NO_MESSAGE) {
+      const bytes = size ?? (isPromise(frame) ? 0 : preparedLength(frame));
+      this.hold(size === undefined ? { kind: 'prepared', frame } : { kind: 'prepared', frame, size }, bytes);
+      return;
+    }
     let bytes = size ?? 0;
     if (!isPromise(frame)) {
       const problem = preparedFrameProblem(frame, this.extensionRsv);
@@ -534,6 +679,7 @@ export class Connection {
   }
 
   private failLocally(error: unknown): void {
+    this.encodeFailed = true;
     this.fail(violation(ProtocolErrorCode.Internal, 'extension failed to encode a message', { cause: error }));
   }
 
@@ -606,12 +752,42 @@ export class Connection {
       this.flushPrepared(head);
       return;
     }
+    if (head.kind === 'fragment') {
+      this.flushFragment(head);
+      return;
+    }
+    if (head.kind === 'marker') {
+      this.outgoing.shift();
+      head.written(!this.encodeFailed);
+      this.flushWhenReady();
+      return;
+    }
     head.encoded.then(
       (encoded) => {
         if (this.currentState === 'closed') return;
         this.outgoing.shift();
         this.queuedBytes -= head.size;
         this.writeFrame(head.isBinary ? Opcode.Binary : Opcode.Text, encoded.payload, encoded.rsv);
+        this.flushWhenReady();
+      },
+      (error: unknown) => {
+        if (this.currentState === 'closed') return;
+        this.outgoing.shift();
+        this.queuedBytes -= head.size;
+        this.failLocally(error);
+        this.flushWhenReady();
+      },
+    );
+  }
+
+  /** Writes the fragment at the head of the queue once its transform settled. */
+  private flushFragment(head: FragmentOutgoing): void {
+    head.encoded.then(
+      (encoded) => {
+        if (this.currentState === 'closed') return;
+        this.outgoing.shift();
+        this.queuedBytes -= head.size;
+        this.writeFragment(head.opcode, encoded, head.first, head.fin);
         this.flushWhenReady();
       },
       (error: unknown) => {

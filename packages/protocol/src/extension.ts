@@ -25,6 +25,19 @@ export interface MessageExtension {
    */
   encode(payload: Uint8Array, isBinary: boolean): EncodedMessage | Promise<EncodedMessage>;
 
+  /**
+   * Transforms one fragment of a message sent in pieces (`Connection.sendFragment`), called in
+   * order, fragment by fragment, with no other message in between. `first` marks the message's
+   * first fragment (its `rsv` is the message's; the RSV bits returned for later fragments are
+   * ignored), `fin` the last. Optional: without it, fragmented messages go untransformed.
+   */
+  encodeFragment?(
+    payload: Uint8Array,
+    isBinary: boolean,
+    first: boolean,
+    fin: boolean,
+  ): EncodedMessage | Promise<EncodedMessage>;
+
   /** Releases resources (zlib contexts...). Called once when the connection ends. */
   dispose?(): void;
 }

@@ -376,3 +376,144 @@ describe('extensions', () => {
     expect(h.events[0]).toEqual(['error', 'WS_ERR_MESSAGE_TOO_BIG', 1009]);
   });
 });
+
+describe('sendUntransformed and whenWritten', () => {
+  /** An extension whose encodes finish only when the test says so: no clock involved. */
+  function deferred(): { extension: MessageExtension; finish: Array<(ok: boolean) => void> } {
+    const finish: Array<(ok: boolean) => void> = [];
+    return {
+      finish,
+      extension: {
+        name: 'x-reverse',
+        rsvMask: 4,
+        decode: (payload) => payload,
+        encode: (payload) =>
+          new Promise((resolve, reject) =>
+            finish.push((ok) =>
+              ok ? resolve({ payload: payload.slice().reverse(), rsv: 4 }) : reject(new Error('x')),
+            ),
+          ),
+      },
+    };
+  }
+  const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+  it('sends a message with RSV clear even with an extension negotiated, in order behind a pending encode', async () => {
+    const { extension, finish } = deferred();
+    const h = harness('server', { extensions: [extension] });
+    h.conn.sendUntransformed(bytes('raw-first'), false);
+    h.conn.send(bytes('cba'), false);
+    h.conn.sendUntransformed(bytes('raw-after'), true);
+    expect(h.conn.bufferedAmount).toBe(3 + 9);
+    expect(h.written().map((f) => [f.rsv, new TextDecoder().decode(f.payload)])).toEqual([[0, 'raw-first']]);
+    finish[0]?.(true);
+    await settle();
+    expect(h.written().map((f) => [f.rsv, f.opcode, new TextDecoder().decode(f.payload)])).toEqual([
+      [0, TEXT, 'raw-first'],
+      [4, TEXT, 'abc'],
+      [0, BINARY, 'raw-after'],
+    ]);
+    expect(h.conn.bufferedAmount).toBe(0);
+  });
+
+  it('whenWritten: false when nothing waits, else called once the queue flushed up to that point', async () => {
+    const { extension, finish } = deferred();
+    const h = harness('server', { extensions: [extension] });
+    const calls: string[] = [];
+    expect(h.conn.whenWritten(() => calls.push('never'))).toBe(false);
+    h.conn.send(bytes('one'), false);
+    expect(h.conn.whenWritten((ok) => calls.push(`first ${ok} after ${h.written().length}`))).toBe(true);
+    h.conn.send(bytes('two'), false);
+    expect(h.conn.whenWritten((ok) => calls.push(`second ${ok} after ${h.written().length}`))).toBe(true);
+    finish[0]?.(true);
+    await settle();
+    expect(calls).toEqual(['first true after 1']);
+    finish[1]?.(true);
+    await settle();
+    expect(calls).toEqual(['first true after 1', 'second true after 2']);
+  });
+
+  it('whenWritten reports false for a message that failed to encode, or when the connection closes first', async () => {
+    const { extension, finish } = deferred();
+    const h = harness('server', { extensions: [extension] });
+    const calls: boolean[] = [];
+    h.conn.send(bytes('one'), false);
+    h.conn.whenWritten((ok) => calls.push(ok));
+    finish[0]?.(false);
+    await settle();
+    expect(calls).toEqual([false]);
+
+    const other = deferred();
+    const h2 = harness('server', { extensions: [other.extension] });
+    h2.conn.send(bytes('one'), false);
+    h2.conn.whenWritten((ok) => calls.push(ok));
+    h2.conn.receiveEof();
+    expect(calls).toEqual([false, false]);
+  });
+
+  it('sendUntransformed throws once the connection is closing, like send', () => {
+    const h = harness('server');
+    h.conn.close(1000);
+    expect(() => h.conn.sendUntransformed(bytes('x'), false)).toThrow(/closing/);
+  });
+});
+
+describe('sendFragment (RFC 6455 §5.4)', () => {
+  const text = (f: { payload: Uint8Array }) => new TextDecoder().decode(f.payload);
+
+  it('sends a message in pieces: type on the first frame, continuations after, FIN on the last', () => {
+    const h = harness('server');
+    h.conn.sendFragment(bytes('one '), false, false);
+    h.conn.ping(bytes('p'));
+    h.conn.sendFragment(bytes('two '), true, false); // the type of later pieces is the first one's
+    h.conn.sendFragment(bytes('three'), false, true);
+    expect(h.written().map((f) => [f.opcode, f.fin, text(f)])).toEqual([
+      [TEXT, false, 'one '],
+      [PING, true, 'p'],
+      [CONT, false, 'two '],
+      [CONT, true, 'three'],
+    ]);
+  });
+
+  it('holds other messages until the last fragment, counting them in bufferedAmount', () => {
+    const h = harness('server');
+    h.conn.sendFragment(bytes('a'), true, false);
+    h.conn.send(bytes('between'), false);
+    h.conn.sendUntransformed(bytes('raw'), false);
+    expect(h.conn.bufferedAmount).toBe(7 + 3);
+    expect(h.written()).toHaveLength(1);
+    h.conn.sendFragment(bytes('b'), true, true);
+    expect(h.conn.bufferedAmount).toBe(0);
+    expect(h.written().map((f) => [f.opcode, f.fin, text(f)])).toEqual([
+      [BINARY, false, 'a'],
+      [CONT, true, 'b'],
+      [TEXT, true, 'between'],
+      [TEXT, true, 'raw'],
+    ]);
+  });
+
+  it('an extension with encodeFragment transforms every fragment, RSV on the first frame only', async () => {
+    const h = harness('server', {
+      extensions: [
+        {
+          name: 'x-upper',
+          rsvMask: 4,
+          decode: (payload) => payload,
+          encode: (payload) => ({ payload, rsv: 0 }),
+          encodeFragment: (payload) =>
+            Promise.resolve({ payload: bytes(new TextDecoder().decode(payload).toUpperCase()), rsv: 4 }),
+        },
+      ],
+    });
+    h.conn.sendFragment(bytes('ab'), false, false);
+    h.conn.sendFragment(bytes('cd'), false, true);
+    h.conn.sendFragment(bytes('plain'), false, true, false); // transform: false, queued behind the others
+    expect(h.conn.bufferedAmount).toBe(2 + 2 + 5);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(h.written().map((f) => [f.opcode, f.rsv, f.fin, text(f)])).toEqual([
+      [TEXT, 4, false, 'AB'],
+      [CONT, 0, true, 'CD'],
+      [TEXT, 0, true, 'plain'],
+    ]);
+  });
+});

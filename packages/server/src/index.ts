@@ -1,6 +1,6 @@
 export { HandshakeRejection } from '@websock/handshake';
-export type { WebSocketHandlers } from '@websock/node';
-export { ReadyState, WebSocket } from '@websock/node';
+export type { SendOptions, StreamChunk, StreamsOptions, WebSocketHandlers, WebSocketStreams } from '@websock/node';
+export { ConnectionClosedError, ReadyState, toStreams, WebSocket } from '@websock/node';
 export { InvalidStateError, ProtocolError } from '@websock/protocol';
 export type { ErrorContext, ProtocolSelector, ServerHandlers, ServerOptions, UpgradeRequest } from './options.js';
 export type { ListenAddress } from './server.js';
@@ -10,3 +10,4 @@ export type { FanoutPlan, PlanOptions } from './topics/fanout.js';
 export { FrameForm, frameFormOf, planFanout } from './topics/fanout.js';
 export { TopicRegistry } from './topics/registry.js';
 export { ServerWebSocket } from './topics/socket.js';
+export { UpgradeResponse } from './upgrade-response.js';

@@ -21,6 +21,8 @@ export interface Acceptance {
   readonly protocol: string | undefined;
   readonly offeredProtocols: readonly string[];
   readonly extensions: string | undefined;
+  /** Headers the `upgrade` hook added to the answer (e.g. `Set-Cookie`). */
+  readonly headers?: Readonly<Record<string, string | readonly string[]>> | undefined;
 }
 
 /**

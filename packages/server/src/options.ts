@@ -7,6 +7,7 @@ import type { WebSocket, WebSocketHandlers } from '@websock/node';
 import type { PerMessageDeflateOptions } from '@websock/permessage-deflate';
 import type { TopicAdapter } from './topics/adapter.js';
 import type { ServerWebSocket } from './topics/socket.js';
+import type { UpgradeResponse } from './upgrade-response.js';
 
 /**
  * What the `upgrade` hook sees of the request: node:http's `IncomingMessage` fits (an
@@ -136,9 +137,10 @@ export interface ServerOptions<Data> extends Omit<ServerHandlers<Data>, 'error'>
   /**
    * Authentication and routing hook, run before the 101 response. Return the
    * connection's `data`; throw a `HandshakeRejection` (e.g. 401, 403) to refuse.
-   * Any other error is answered with 500.
+   * Any other error is answered with 500. `response` adds headers to the 101 answer
+   * (`response.setHeader('Set-Cookie', ...)`), checked as they are set.
    */
-  upgrade?(request: UpgradeRequest): Data | Promise<Data>;
+  upgrade?(request: UpgradeRequest, response: UpgradeResponse): Data | Promise<Data>;
   /**
    * The one place where the server's errors surface, so none vanishes: a handshake that
    * failed unexpectedly (the `upgrade` hook threw something other than a

@@ -23,6 +23,7 @@ import { createRawListener } from './raw-listener.js';
 import { reject } from './reject.js';
 import { TopicHub } from './topics/hub.js';
 import { ServerWebSocket } from './topics/socket.js';
+import { UpgradeResponse } from './upgrade-response.js';
 
 const DEFAULT_HANDSHAKE_TIMEOUT = 10_000;
 const DEFAULT_CLOSE_TIMEOUT = 5_000;
@@ -229,6 +230,7 @@ export class WebSocketServer<Data = undefined> {
       return;
     }
     this.pendingHandshakes++;
+    const response = new UpgradeResponse();
     let settled = false;
     const settle = () => {
       if (settled) return false;
@@ -242,12 +244,12 @@ export class WebSocketServer<Data = undefined> {
     }, this.handshakeTimeout);
     timer.unref();
     Promise.resolve()
-      .then(() => hook(req))
+      .then(() => hook(req, response))
       .then(
         (data) => {
           if (!settle()) return;
           if (this.shuttingDown !== undefined) opening.refuse(new HandshakeRejection(503, 'Server is shutting down'));
-          else this.accept(opening, offer, data);
+          else this.accept(opening, offer, data, response.toHeaders());
         },
         (error: unknown) => {
           if (settle()) this.refuse(opening, error);
@@ -318,7 +320,12 @@ export class WebSocketServer<Data = undefined> {
     await this.options.adapter?.close();
   }
 
-  private accept(opening: Opening, offer: Offer, data: Data): void {
+  private accept(
+    opening: Opening,
+    offer: Offer,
+    data: Data,
+    headers?: Record<string, string | readonly string[]>,
+  ): void {
     const req = opening.request;
     const offeredProtocols = offer.protocols;
     let options = this.connectionOptions;
@@ -336,7 +343,7 @@ export class WebSocketServer<Data = undefined> {
         };
       }
       if (protocol !== undefined) options = { ...options, protocol };
-      opening.respond({ protocol, offeredProtocols, extensions });
+      opening.respond({ protocol, offeredProtocols, extensions, headers });
     } catch (error) {
       this.refuse(opening, error);
       return;

@@ -32,16 +32,20 @@ export default defineConfig({
     // CI reads its totals from the JSON report (see .ci/totals.mjs).
     reporters: process.env.CI ? ['default', 'json'] : ['default'],
     outputFile: { json: resolve('.ci/vitest-report.json') },
-    projects: projects.map(({ name, dir }) => ({
-      resolve: { alias },
-      test: {
-        name,
-        root: resolve(dir),
-        include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-        environment: 'node',
-        testTimeout: 20_000,
-        hookTimeout: 20_000,
-      },
-    })),
+    projects: [
+      // A workspace may add a project of its own (tooling/browser: the portable packages' tests in Chromium).
+      ...workspaceDirs.map((dir) => resolve(dir, 'vitest.browser.config.ts')).filter((file) => existsSync(file)),
+      ...projects.map(({ name, dir }) => ({
+        resolve: { alias },
+        test: {
+          name,
+          root: resolve(dir),
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 20_000,
+          hookTimeout: 20_000,
+        },
+      })),
+    ],
   },
 });

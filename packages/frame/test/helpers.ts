@@ -42,12 +42,12 @@ export function pseudoRandomBytes(length: number, seed = 0x9e3779b9): Uint8Array
   return out;
 }
 
-/** Byte equality that stays fast for large arrays (vitest's deep equality is slow on them). */
+/**
+ * Byte equality that stays fast for large arrays (vitest's deep equality is slow on them).
+ * A plain loop, no Buffer: these tests also run in Chromium (tooling/browser).
+ */
 export function expectBytes(actual: Uint8Array, expected: Uint8Array, message?: string): void {
-  const same =
-    actual.length === expected.length &&
-    Buffer.from(actual.buffer, actual.byteOffset, actual.length).equals(
-      Buffer.from(expected.buffer, expected.byteOffset, expected.length),
-    );
+  let same = actual.length === expected.length;
+  for (let i = 0; same && i < actual.length; i++) same = actual[i] === expected[i];
   if (!same) expect(Array.from(actual), message).toEqual(Array.from(expected));
 }

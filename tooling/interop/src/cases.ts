@@ -8,12 +8,14 @@ export type WireMessage = { readonly text: string } | { readonly base64: string 
 
 export interface EchoCase {
   readonly name: string;
+  /** Appended to the server's URL (e.g. '/?close=4001'); the scripted server reads it. */
+  readonly path?: string;
   /** Subprotocols the client offers; none when absent. */
   readonly protocols?: readonly string[];
   /** Sent in this order without waiting; each must come back unchanged, in the same order. */
   readonly messages: readonly WireMessage[];
-  /** The client closes with this after the last echo. */
-  readonly close: { readonly code: number; readonly reason: string };
+  /** The client closes with this after the last echo; when absent, it waits for the server to close. */
+  readonly close?: { readonly code: number; readonly reason: string };
   /** The close the client must then see from the server. */
   readonly expectClose: { readonly code: number; readonly reason: string };
   /** Subprotocol the server must select ('' for none). */
@@ -94,6 +96,27 @@ function sized(): EchoCase[] {
     },
   ]);
 }
+
+/**
+ * Sizes past the shared list, for peers that can take them without slowing the whole suite
+ * (Chromium runs them; see test/chromium.test.ts).
+ */
+export const LARGE_CASES: readonly EchoCase[] = [
+  {
+    name: 'text 4 MiB',
+    messages: [text(textOfBytes(4 * MIB))],
+    close: CLOSE_NORMAL,
+    expectClose: CLOSE_NORMAL,
+    expectProtocol: '',
+  },
+  {
+    name: 'binary 4 MiB',
+    messages: [binary(binaryOfBytes(4 * MIB, 4 * MIB + 1))],
+    close: CLOSE_NORMAL,
+    expectClose: CLOSE_NORMAL,
+    expectProtocol: '',
+  },
+];
 
 /** 1,000 messages sent back to back, text and binary interleaved: the echoes must keep the order. */
 function burst(): WireMessage[] {

@@ -15,14 +15,17 @@ export async function runWithWs(target: Target, cases: readonly EchoCase[]): Pro
 function runCase(target: Target, echoCase: EchoCase): Promise<CaseResult> {
   return new Promise((resolve) => {
     const socket = new WebSocket(
-      target.url,
+      target.url + (echoCase.path ?? ''),
       echoCase.protocols === undefined ? [] : [...echoCase.protocols],
       target.ca === undefined ? {} : { ca: target.ca },
     );
     const echoes: WireMessage[] = [];
     let opened = false;
     let error: string | undefined;
-    const closeNow = () => socket.close(echoCase.close.code, echoCase.close.reason);
+    // Without a close of its own, the client waits for the server's.
+    const closeNow = () => {
+      if (echoCase.close !== undefined) socket.close(echoCase.close.code, echoCase.close.reason);
+    };
     socket.on('open', () => {
       opened = true;
       for (const message of echoCase.messages) {

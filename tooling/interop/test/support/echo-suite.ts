@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CaseResult, ECHO_CASES, type EchoCase, firstDifference } from '../../src/cases.js';
-import { type RunningTarget, startVariant, type Target, VARIANTS } from '../../src/servers.js';
+import { type RunningTarget, startVariant, type Target, VARIANTS, type Variant } from '../../src/servers.js';
 
 export interface Peer {
   readonly name: string;
@@ -8,6 +8,8 @@ export interface Peer {
   readonly offersDeflate: boolean;
   /** Whether the client API tells whether the close was clean (WHATWG `wasClean`); then it must be true. */
   readonly exposesWasClean: boolean;
+  /** Cases run after the shared ones on a variant, for this peer only (e.g. the 4 MiB echoes). */
+  extraCases?(variant: Variant): readonly EchoCase[];
   /** Runs every case against the target and reports one result per case, in order. */
   run(target: Target, cases: readonly EchoCase[]): Promise<CaseResult[]>;
 }
@@ -18,19 +20,20 @@ export interface Peer {
  */
 export function defineEchoSuite(peer: Peer): void {
   describe.each(VARIANTS)(`${peer.name} against the echo server over $name`, (variant) => {
+    const cases = [...ECHO_CASES, ...(peer.extraCases?.(variant) ?? [])];
     let server: RunningTarget | undefined;
     let results: CaseResult[] = [];
 
     beforeAll(async () => {
       server = await startVariant(variant);
-      results = await peer.run(server, ECHO_CASES);
+      results = await peer.run(server, cases);
     }, 60_000);
 
     afterAll(async () => {
       await server?.close();
     });
 
-    it.each(ECHO_CASES.map((echoCase, index) => ({ echoCase, index, title: echoCase.name })))(
+    it.each(cases.map((echoCase, index) => ({ echoCase, index, title: echoCase.name })))(
       '$title',
       ({ echoCase, index }) => {
         const result = results[index];

@@ -762,38 +762,35 @@ export class Connection {
       this.flushWhenReady();
       return;
     }
-    head.encoded.then(
-      (encoded) => {
-        if (this.currentState === 'closed') return;
-        this.outgoing.shift();
-        this.queuedBytes -= head.size;
-        this.writeFrame(head.isBinary ? Opcode.Binary : Opcode.Text, encoded.payload, encoded.rsv);
-        this.flushWhenReady();
-      },
-      (error: unknown) => {
-        if (this.currentState === 'closed') return;
-        this.outgoing.shift();
-        this.queuedBytes -= head.size;
-        this.failLocally(error);
-        this.flushWhenReady();
-      },
+    this.whenHeadSettles(head.encoded, head.size, (encoded) =>
+      this.writeFrame(head.isBinary ? Opcode.Binary : Opcode.Text, encoded.payload, encoded.rsv),
     );
   }
 
   /** Writes the fragment at the head of the queue once its transform settled. */
   private flushFragment(head: FragmentOutgoing): void {
-    head.encoded.then(
-      (encoded) => {
+    this.whenHeadSettles(head.encoded, head.size, (encoded) =>
+      this.writeFragment(head.opcode, encoded, head.first, head.fin),
+    );
+  }
+
+  /**
+   * Once the head of the queue (`pending`, `size` bytes counted as queued) settles: takes it off
+   * the queue, writes it, or fails the connection when its transform failed; then goes on.
+   */
+  private whenHeadSettles<T>(pending: Promise<T>, size: number, write: (value: T) => void): void {
+    pending.then(
+      (value) => {
         if (this.currentState === 'closed') return;
         this.outgoing.shift();
-        this.queuedBytes -= head.size;
-        this.writeFragment(head.opcode, encoded, head.first, head.fin);
+        this.queuedBytes -= size;
+        write(value);
         this.flushWhenReady();
       },
       (error: unknown) => {
         if (this.currentState === 'closed') return;
         this.outgoing.shift();
-        this.queuedBytes -= head.size;
+        this.queuedBytes -= size;
         this.failLocally(error);
         this.flushWhenReady();
       },
@@ -807,27 +804,20 @@ export class Connection {
       this.writePrepared(head, frame);
       return;
     }
-    frame.then(
-      (ready) => {
-        if (this.currentState !== 'closed') this.writePrepared(head, ready);
-      },
-      (error: unknown) => {
-        if (this.currentState === 'closed') return;
-        this.outgoing.shift();
-        this.queuedBytes -= head.size;
-        this.failLocally(error);
-        this.flushWhenReady();
-      },
-    );
+    this.whenHeadSettles(frame, head.size, (ready) => this.writePreparedFrame(ready));
   }
 
   private writePrepared(head: PreparedOutgoing, frame: PreparedFrame): void {
     this.outgoing.shift();
     this.queuedBytes -= head.size;
+    this.writePreparedFrame(frame);
+    this.flushWhenReady();
+  }
+
+  private writePreparedFrame(frame: PreparedFrame): void {
     const problem = preparedFrameProblem(frame, this.extensionRsv);
     if (problem === null) this.handler.write(frame.header, frame.payload);
     else this.failLocally(new TypeError(problem));
-    this.flushWhenReady();
   }
 }
 

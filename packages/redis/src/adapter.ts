@@ -285,11 +285,13 @@ class RedisTopicAdapter implements RedisAdapter {
   // subscribe/unsubscribe/subscribe waits for the first SUBSCRIBE, finds it wanted
   // again, and stops there. The last acknowledged command decides, never a stale one.
   #sync(entry: TopicEntry): void {
-    // Nothing goes to Redis before the first connection: node-redis 5.12 acknowledges a
-    // SUBSCRIBE queued before then but never dispatches the channel's messages. Once
-    // connected, commands queued during an outage are fine (it replays them, and every
-    // subscribed channel, before it reports ready).
-    if (entry.busy || this.#state === 'idle' || this.#state === 'connecting' || this.#state === 'closed') return;
+    // Nothing goes to Redis while it is not connected; the changes wait and are sent when it
+    // is (`#setState('connected')` syncs every entry). node-redis 5.12 acknowledges a
+    // SUBSCRIBE queued before the first connection but never dispatches the channel's
+    // messages, and a SUBSCRIBE/UNSUBSCRIBE queued during an outage could keep its subscriber
+    // connection from ever becoming ready again (seen in about 1 of 3 restarts). What was
+    // subscribed before the outage node-redis itself resubscribes on reconnecting.
+    if (entry.busy || this.#state !== 'connected') return;
     if (entry.wanted === entry.subscribed) {
       if (!entry.wanted && this.#entries.get(entry.topic) === entry) this.#entries.delete(entry.topic);
       return;

@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
 import { playwright } from '@vitest/browser-playwright';
-import type { Plugin } from 'vite';
-import { defineProject } from 'vitest/config';
+import { defineProject, type Plugin } from 'vitest/config';
 import { portableAliases, REPO_ROOT } from './src/portable.js';
 
 /** Debian's chromium package; Playwright's own browser download is never used. */

@@ -1,6 +1,7 @@
 import { type StreamChunk, toStreams } from '@websock/node';
 import { type ClientOptions, connect } from './connect.js';
 import type { WebSocketInit } from './whatwg.js';
+import { parseConstructorArguments } from './whatwg-args.js';
 
 const encoder = new TextEncoder();
 
@@ -57,18 +58,8 @@ export class WebSocketStream {
   #closing = false;
 
   constructor(url: string | URL, options: WebSocketStreamOptions = {}) {
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-      if (parsed.protocol === 'http:') parsed.protocol = 'ws:';
-      if (parsed.protocol === 'https:') parsed.protocol = 'wss:';
-      if ((parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') || parsed.hash !== '') throw new Error();
-    } catch {
-      throw new DOMException(`invalid WebSocket URL: ${String(url)}`, 'SyntaxError');
-    }
     const { signal, readableHighWaterMark, protocols: offered = [], ...init } = options;
-    const protocols = [...offered];
-    if (new Set(protocols).size !== protocols.length) throw new DOMException('duplicate subprotocol', 'SyntaxError');
+    const { url: parsed, protocols } = parseConstructorArguments(url, offered);
     this.url = parsed.href;
     if (signal?.aborted) this.#abort.abort(signal.reason);
     signal?.addEventListener('abort', () => this.#abort.abort(signal.reason), { once: true });

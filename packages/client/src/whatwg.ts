@@ -1,6 +1,7 @@
 import type { WebSocket as NodeWebSocket } from '@websock/node';
 import { type ClientOptions, connect } from './connect.js';
 import type { ClientWebSocket, HandshakeResponseInfo } from './transport.js';
+import { parseConstructorArguments } from './whatwg-args.js';
 
 export type BinaryType = 'blob' | 'arraybuffer' | 'nodebuffer';
 
@@ -90,17 +91,7 @@ export class WebSocket extends EventTarget {
 
   constructor(url: string | URL, protocols: string | readonly string[] = [], init: WebSocketInit = {}) {
     super();
-    const offered = typeof protocols === 'string' ? [protocols] : [...protocols];
-    if (new Set(offered).size !== offered.length) throw new DOMException('duplicate subprotocol', 'SyntaxError');
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-      if (parsed.protocol === 'http:') parsed.protocol = 'ws:';
-      if (parsed.protocol === 'https:') parsed.protocol = 'wss:';
-      if ((parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') || parsed.hash !== '') throw new Error();
-    } catch {
-      throw new DOMException(`invalid WebSocket URL: ${String(url)}`, 'SyntaxError');
-    }
+    const { url: parsed, protocols: offered } = parseConstructorArguments(url, protocols);
     this.url = parsed.href;
     connect(parsed, {
       ...init,

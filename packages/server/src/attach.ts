@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { HandshakeRejection } from '@websock/handshake';
 import type { AnyHttp2Server } from './http2.js';
 import { reject } from './reject.js';
+import { SharedRouters } from './shared-router.js';
 
 /** A server that emits HTTP/1.1 `upgrade` events: http, https, or http2 with `allowHTTP1`. */
 export type HttpServer = Http1Server | AnyHttp2Server;
@@ -41,27 +42,18 @@ class UpgradeRouter {
   };
 }
 
-const routers = new WeakMap<HttpServer, UpgradeRouter>();
+const routers = new SharedRouters<HttpServer, AttachedEndpoint, UpgradeRouter>(
+  (server) => new UpgradeRouter(server),
+  (server, router) => server.on('upgrade', router.onUpgrade),
+  (server, router) => server.off('upgrade', router.onUpgrade),
+);
 
 /** Routes `server`'s upgrades to `endpoint` (after the endpoints attached before it). */
 export function attach(server: HttpServer, endpoint: AttachedEndpoint): void {
-  let router = routers.get(server);
-  if (router === undefined) {
-    router = new UpgradeRouter(server);
-    routers.set(server, router);
-    server.on('upgrade', router.onUpgrade);
-  }
-  router.endpoints.push(endpoint);
+  routers.attach(server, endpoint);
 }
 
 /** Stops routing to `endpoint`; the last one detached removes the shared listener. */
 export function detach(server: HttpServer, endpoint: AttachedEndpoint): void {
-  const router = routers.get(server);
-  if (router === undefined) return;
-  const index = router.endpoints.indexOf(endpoint);
-  if (index !== -1) router.endpoints.splice(index, 1);
-  if (router.endpoints.length === 0) {
-    server.off('upgrade', router.onUpgrade);
-    routers.delete(server);
-  }
+  routers.detach(server, endpoint);
 }

@@ -22,6 +22,7 @@ import {
 import type { Transport } from '@websock/node';
 import type { Acceptance, Offer, Opening } from './opening.js';
 import type { UpgradeRequest } from './options.js';
+import { SharedRouters } from './shared-router.js';
 
 /** An HTTP/2 server a WebSocket server can attach to (over TLS, or cleartext h2c). */
 export type AnyHttp2Server = Http2SecureServer | Http2Server;
@@ -176,37 +177,33 @@ class StreamRouter {
   };
 }
 
-const routers = new WeakMap<AnyHttp2Server, StreamRouter>();
-
 /**
- * Routes `server`'s WebSocket CONNECT streams to `endpoint`. The first endpoint turns on
- * SETTINGS_ENABLE_CONNECT_PROTOCOL for the server's new sessions (`updateSettings`): an
- * HTTP/2 server with no WebSocket server attached does not advertise it.
+ * The first endpoint turns on SETTINGS_ENABLE_CONNECT_PROTOCOL for the server's new sessions
+ * (`updateSettings`), the last one detached turns it off: an HTTP/2 server with no WebSocket
+ * server attached does not advertise it.
  */
-export function attachStreams(server: AnyHttp2Server, endpoint: StreamEndpoint): void {
-  let router = routers.get(server);
-  if (router === undefined) {
-    router = new StreamRouter(server);
-    routers.set(server, router);
+const routers = new SharedRouters<AnyHttp2Server, StreamEndpoint, StreamRouter>(
+  (server) => new StreamRouter(server),
+  (server, router) => {
     server.on('stream', router.onStream);
     server.on('connect', router.onConnect);
     server.updateSettings({ enableConnectProtocol: true });
-  }
-  router.endpoints.push(endpoint);
+  },
+  (server, router) => {
+    server.off('stream', router.onStream);
+    server.off('connect', router.onConnect);
+    server.updateSettings({ enableConnectProtocol: false });
+  },
+);
+
+/** Routes `server`'s WebSocket CONNECT streams to `endpoint` (after those attached before it). */
+export function attachStreams(server: AnyHttp2Server, endpoint: StreamEndpoint): void {
+  routers.attach(server, endpoint);
 }
 
 /** Stops routing to `endpoint`; the last one removes the listeners and the setting (for new sessions). */
 export function detachStreams(server: AnyHttp2Server, endpoint: StreamEndpoint): void {
-  const router = routers.get(server);
-  if (router === undefined) return;
-  const index = router.endpoints.indexOf(endpoint);
-  if (index !== -1) router.endpoints.splice(index, 1);
-  if (router.endpoints.length === 0) {
-    server.off('stream', router.onStream);
-    server.off('connect', router.onConnect);
-    server.updateSettings({ enableConnectProtocol: false });
-    routers.delete(server);
-  }
+  routers.detach(server, endpoint);
 }
 
 export interface Http2ListenerOptions {

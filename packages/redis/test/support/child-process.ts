@@ -12,6 +12,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { build } from 'tsup';
 import type { RedisAdapterState } from '../../src';
+import { Conditions } from './conditions.js';
 import type { Delivery, NodeLike } from './nodes';
 
 const packageDir = fileURLToPath(new URL('../..', import.meta.url));
@@ -80,12 +81,13 @@ export class ChildNode implements NodeLike {
   readonly states: RedisAdapterState[] = [];
   readonly errors: string[] = [];
   readonly #child: ChildProcess;
-  readonly #checks = new Set<() => void>();
+  readonly #conditions: Conditions;
   #settledCount = 0;
   readonly adapter: NodeLike['adapter'];
 
   constructor(name: string, script: string, redisUrl: string) {
     this.name = name;
+    this.#conditions = new Conditions(`${name}: `, 15_000);
     this.#child = spawn(process.execPath, [script], {
       env: { ...process.env, REDIS_URL: redisUrl },
       stdio: ['pipe', 'pipe', 'inherit'],
@@ -113,25 +115,11 @@ export class ChildNode implements NodeLike {
     } else if (event.event === 'state') this.states.push(event.state!);
     else if (event.event === 'settled') this.#settled++;
     else this.errors.push(`${event.event}: ${event.code ?? event.message}`);
-    for (const check of [...this.#checks]) check();
+    this.#conditions.poke();
   }
 
   until(condition: () => boolean, what = 'condition'): Promise<void> {
-    if (condition()) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const failure = new Error(`${this.name}: still waiting for ${what}`);
-      const check = () => {
-        if (!condition()) return;
-        this.#checks.delete(check);
-        clearTimeout(guard);
-        resolve();
-      };
-      const guard = setTimeout(() => {
-        this.#checks.delete(check);
-        reject(failure);
-      }, 15_000);
-      this.#checks.add(check);
-    });
+    return this.#conditions.until(condition, what);
   }
 
   received(prefix: string): Delivery[] {

@@ -13,6 +13,8 @@ export interface Delivery {
   isBinary: boolean;
 }
 
+import { Conditions } from './conditions.js';
+
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
@@ -41,10 +43,11 @@ export class TestNode implements NodeLike {
   readonly states: RedisAdapterState[] = [];
   readonly publishErrors: RedisAdapterError[] = [];
   readonly errors: unknown[] = [];
-  readonly #checks = new Set<() => void>();
+  readonly #conditions: Conditions;
 
   constructor(name: string, options: RedisAdapterOptions) {
     this.name = name;
+    this.#conditions = new Conditions(`${name}: `, 15_000);
     this.adapter = createRedisAdapter({
       reconnect: { minDelay: 20, maxDelay: 200 },
       ...options,
@@ -69,22 +72,7 @@ export class TestNode implements NodeLike {
 
   /** Resolves as soon as `condition()` holds, checked after every event this node sees. */
   until(condition: () => boolean, what = 'condition'): Promise<void> {
-    if (condition()) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const stack = new Error(`${this.name}: still waiting for ${what}`);
-      const check = () => {
-        if (!condition()) return;
-        this.#checks.delete(check);
-        clearTimeout(guard);
-        resolve();
-      };
-      // Only a guard against a hang, far above the time anything takes here.
-      const guard = setTimeout(() => {
-        this.#checks.delete(check);
-        reject(stack);
-      }, 15_000);
-      this.#checks.add(check);
-    });
+    return this.#conditions.until(condition, what);
   }
 
   untilState(state: RedisAdapterState): Promise<void> {
@@ -97,7 +85,7 @@ export class TestNode implements NodeLike {
   }
 
   #poke(): void {
-    for (const check of [...this.#checks]) check();
+    this.#conditions.poke();
   }
 }
 

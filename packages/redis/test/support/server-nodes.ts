@@ -5,42 +5,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import WebSocket from 'ws';
 import type { RedisAdapterState } from '../../src';
-
-const GUARD_MS = 20_000;
-
-/** Conditions re-checked after every event of their owner. */
-class Conditions {
-  readonly #checks = new Set<() => void>();
-
-  until(condition: () => boolean, what: string): Promise<void> {
-    if (condition()) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const failure = new Error(`still waiting for ${what}`);
-      const check = () => {
-        try {
-          if (!condition()) return;
-        } catch (error) {
-          this.#checks.delete(check);
-          clearTimeout(guard);
-          reject(error);
-          return;
-        }
-        this.#checks.delete(check);
-        clearTimeout(guard);
-        resolve();
-      };
-      const guard = setTimeout(() => {
-        this.#checks.delete(check);
-        reject(failure);
-      }, GUARD_MS);
-      this.#checks.add(check);
-    });
-  }
-
-  poke(): void {
-    for (const check of [...this.#checks]) check();
-  }
-}
+import { Conditions } from './conditions.js';
 
 interface ChildEvent {
   event: 'listening' | 'state' | 'settled' | 'closed' | 'publishError' | 'error';

@@ -169,19 +169,6 @@ export interface FanoutMeasurement {
   firstError?: string;
 }
 
-export interface FanoutRow {
-  case: string;
-  impl: string;
-  rounds: number;
-  deliveriesPerSec?: number;
-  cpuNsPerDelivery?: number;
-  serverCpuLoad?: number;
-  clientCpuLoad?: number;
-  p50Ms?: number;
-  p99Ms?: number;
-  peakRssBytes?: number;
-}
-
 const FIELDS = [
   'deliveriesPerSec',
   'cpuNsPerDelivery',
@@ -191,6 +178,11 @@ const FIELDS = [
   'p99Ms',
   'peakRssBytes',
 ] as const;
+
+/** The medians of one (case, impl): one per measured field. */
+export type FanoutRow = { case: string; impl: string; rounds: number } & Partial<
+  Record<(typeof FIELDS)[number], number>
+>;
 
 /** Medians over the successful rounds of every (case, impl). */
 export function summarizeFanout(measurements: readonly FanoutMeasurement[]): FanoutRow[] {

@@ -11,7 +11,7 @@ import {
 import { type AddressInfo, createServer as createTcpServer } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import { createServer, type WebSocketServer } from '@websock/server';
-import { generateSelfSignedCert } from '@websock/testing';
+import { deferred, generateSelfSignedCert } from '@websock/testing';
 import { Agent, WebSocket as UndiciWebSocket } from 'undici';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectError, connect, HandshakeError, type NodeWebSocket, WebSocket } from '../src/index.js';
@@ -31,14 +31,6 @@ const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
-}
 
 type ServerOptions = Partial<Parameters<typeof createServer<undefined>>[0]>;
 

@@ -7,7 +7,7 @@ import {
   constants as h2,
 } from 'node:http2';
 import type { AddressInfo } from 'node:net';
-import { generateSelfSignedCert } from '@websock/testing';
+import { deferred, generateSelfSignedCert } from '@websock/testing';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocketClient from 'ws';
 import { createServer, HandshakeRejection, type WebSocket, type WebSocketServer } from '../src/index.js';
@@ -27,14 +27,6 @@ const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
-}
 
 type Options = Partial<Parameters<typeof createServer<undefined>>[0]>;
 

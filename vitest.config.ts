@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { defineConfig } from 'vitest/config';
+import { moduleCopies } from './tooling/testing/module-copies.js';
 
 // Tests run against source, never against a build: every `@websock/*` import is
 // aliased to the package's own `src`. A package that ships a Node-specific entry
@@ -36,6 +37,8 @@ export default defineConfig({
       // A workspace may add a project of its own (tooling/browser: the portable packages' tests in Chromium).
       ...workspaceDirs.map((dir) => resolve(dir, 'vitest.browser.config.ts')).filter((file) => existsSync(file)),
       ...projects.map(({ name, dir }) => ({
+        // `import('x?copy')`: a second copy of a package for the dual-package tests (brand.test.ts).
+        plugins: [moduleCopies(resolve('.'))],
         resolve: { alias },
         test: {
           name,

@@ -1,26 +1,20 @@
 import { resolve } from 'node:path';
 import { playwright } from '@vitest/browser-playwright';
 import { defineProject, type Plugin } from 'vitest/config';
-import { portableAliases, REPO_ROOT } from './src/portable.js';
+import { moduleCopies } from '../testing/module-copies.js';
+import { PORTABLE_PACKAGES, portableAliases, REPO_ROOT } from './src/portable.js';
 
 /** Debian's chromium package; Playwright's own browser download is never used. */
 const CHROMIUM_PATH = process.env.BROWSER_CHROMIUM ?? '/usr/bin/chromium';
 
 /**
- * The portable packages' own test files, run in Chromium. Left out: files that use Node
- * (`Buffer`, `node:*`, servers and sockets) or test the Node entries. The portable packages'
- * `@websock/*` imports resolve to their portable `src/index.ts`, never to `src/node.ts`.
+ * Every test file of the portable packages, run in Chromium as well as on Node. A file named
+ * `*.node.test.ts` holds what only Node can run (a node:http server as the oracle, the Node
+ * entry's own code) and says why at its top. The portable packages' `@websock/*` imports
+ * resolve to their portable `src/index.ts`, never to `src/node.ts`.
  */
-const TESTS = [
-  // Left out for now, as they stand: utf8 exhaustive.*, frame parser/serializer (Buffer in the
-  // test code), handshake accept (node:crypto as the reference), and both brand.test.ts (a second
-  // copy of the package through vi.resetModules, which browser mode does not give).
-  'packages/utf8/test/{autobahn,property}.test.ts',
-  'packages/close/test/*.test.ts',
-  'packages/frame/test/{header,mask,roundtrip,fuzz}.test.ts',
-  'packages/handshake/test/{extensions,protocols}.test.ts',
-  'packages/protocol/test/{connection,error-codes,failure-codes,fuzz,prepared}.test.ts',
-];
+const TESTS = PORTABLE_PACKAGES.map((pkg) => `packages/${pkg}/test/**/*.test.ts`);
+const NODE_ONLY_TESTS = PORTABLE_PACKAGES.map((pkg) => `packages/${pkg}/test/**/*.node.test.ts`);
 
 /**
  * Some test files import both entries of their package by path (`../src/node`) to test them
@@ -40,7 +34,8 @@ function nodeEntryIsPortable(): Plugin {
 }
 
 export default defineProject({
-  plugins: [nodeEntryIsPortable()],
+  // `import('x?copy')`: a second copy of a package for the dual-package tests (brand.test.ts).
+  plugins: [nodeEntryIsPortable(), moduleCopies(REPO_ROOT)],
   resolve: { alias: portableAliases() },
   // The fuzz tests read their run count from the environment, which a page does not have.
   define: { 'process.env.FUZZ_RUNS': JSON.stringify(process.env.FUZZ_RUNS) ?? 'undefined' },
@@ -48,6 +43,7 @@ export default defineProject({
     name: '@websock/browser (chromium)',
     root: REPO_ROOT,
     include: TESTS,
+    exclude: NODE_ONLY_TESTS,
     setupFiles: [resolve(REPO_ROOT, 'tooling/browser/src/browser-setup.ts')],
     testTimeout: 20_000,
     hookTimeout: 20_000,

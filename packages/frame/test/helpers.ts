@@ -27,6 +27,17 @@ export function ascii(text: string): Uint8Array {
   return new TextEncoder().encode(text);
 }
 
+/** Lower-case hex of the bytes (no Buffer: these tests also run in Chromium). */
+export function hex(data: Uint8Array): string {
+  return Array.from(data, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * A Uint8Array subclass standing in for Node's Buffer (one too), to check that bytes from a
+ * caller's `allocate` come back as they were made, in Node and in a browser alike.
+ */
+export class CallerBytes extends Uint8Array {}
+
 /** Deterministic pseudo-random bytes (xorshift32), so failures reproduce. */
 export function pseudoRandomBytes(length: number, seed = 0x9e3779b9): Uint8Array {
   const out = new Uint8Array(length);

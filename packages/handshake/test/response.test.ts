@@ -133,15 +133,14 @@ describe('buildRejectionResponse', () => {
       'HTTP/1.1 403 Forbidden\r\n' +
         'Connection: close\r\n' +
         'Content-Type: text/plain; charset=utf-8\r\n' +
-        `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+        'Content-Length: 34\r\n' +
         'WWW-Authenticate: Bearer\r\n' +
         '\r\n' +
         body,
     );
-    expect(Buffer.byteLength(body)).toBe(34);
-    const bytes = Buffer.from(text, 'utf8');
-    const headEnd = bytes.indexOf('\r\n\r\n') + 4;
-    expect(bytes.length - headEnd).toBe(34);
+    // 34 is the body's length in UTF-8 bytes, not in UTF-16 code units.
+    expect(body.length).toBe(26);
+    expect(new TextEncoder().encode(body).length).toBe(34);
   });
 
   it('writes the 426 of a version mismatch with Upgrade listed in Connection', () => {

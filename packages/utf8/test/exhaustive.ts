@@ -2,7 +2,7 @@
 // entry point so vitest can run the two in parallel.
 import { describe, expect, it } from 'vitest';
 import type { Entry } from './impls';
-import { encodeScalar, referenceFailOffset } from './reference';
+import { bytesToHex, encodeScalar, referenceFailOffset } from './reference';
 
 /** Byte values at the edges of every range in Table 3-7, plus their neighbours. */
 const BOUNDARY_BYTES = [
@@ -17,22 +17,27 @@ const ALL_BYTES = Array.from({ length: 256 }, (_, b) => b);
  * instead of asserting keeps million-case loops fast.
  */
 function disagreement(entry: Entry, validator: InstanceType<Entry['Utf8Validator']>, bytes: Uint8Array) {
+  const problem = firstProblem(entry, validator, bytes);
+  return problem === undefined ? undefined : `${problem} on ${bytesToHex(bytes)}`;
+}
+
+/** The API call that disagrees with the reference on `bytes`; the hex is added only then (hot loop). */
+function firstProblem(entry: Entry, validator: InstanceType<Entry['Utf8Validator']>, bytes: Uint8Array) {
   const expected = referenceFailOffset(bytes);
-  const hex = Buffer.from(bytes).toString('hex');
-  if (entry.isUtf8(bytes) !== (expected === -1)) return `isUtf8(${hex})`;
-  if (entry.utf8ErrorOffset(bytes) !== expected) return `utf8ErrorOffset(${hex}) = ${entry.utf8ErrorOffset(bytes)}`;
+  if (entry.isUtf8(bytes) !== (expected === -1)) return 'isUtf8';
+  if (entry.utf8ErrorOffset(bytes) !== expected) return `utf8ErrorOffset = ${entry.utf8ErrorOffset(bytes)}`;
   validator.reset();
   const failsInside = expected !== -1 && expected < bytes.length;
-  if (validator.write(bytes) === failsInside) return `write(${hex})`;
-  if (validator.end() !== (expected === -1)) return `end() after ${hex}`;
-  if (validator.errorOffset !== expected) return `errorOffset after ${hex} = ${validator.errorOffset}`;
+  if (validator.write(bytes) === failsInside) return 'write';
+  if (validator.end() !== (expected === -1)) return 'end() after write';
+  if (validator.errorOffset !== expected) return `errorOffset = ${validator.errorOffset}`;
   // Byte by byte: the write that returns false must be the one of the failing byte.
   validator.reset();
   for (let i = 0; i < bytes.length; i++) {
     const ok = validator.write(bytes.subarray(i, i + 1));
-    if (ok !== (!failsInside || i < expected)) return `byte-wise write #${i} of ${hex}`;
+    if (ok !== (!failsInside || i < expected)) return `byte-wise write #${i}`;
   }
-  if (validator.end() !== (expected === -1) || validator.errorOffset !== expected) return `byte-wise end of ${hex}`;
+  if (validator.end() !== (expected === -1) || validator.errorOffset !== expected) return 'byte-wise end';
   return undefined;
 }
 
@@ -146,7 +151,7 @@ export function exhaustiveSuite(name: string, entry: Entry): void {
           streamed ||
           validator.errorOffset !== expected
         )
-          bad.push(Buffer.from(bytes).toString('hex'));
+          bad.push(bytesToHex(bytes));
       };
       for (let cp = 0; cp < 0x80; cp++) check(Uint8Array.of(0xc0 | (cp >> 6), 0x80 | (cp & 0x3f)), 0);
       for (let cp = 0; cp < 0x800; cp++) check(Uint8Array.of(0xe0, 0x80 | (cp >> 6), 0x80 | (cp & 0x3f)), 1);

@@ -81,3 +81,7 @@ export function encodeScalar(cp: number): number[] {
 
 export const hexToBytes = (hex: string): Uint8Array =>
   Uint8Array.from(hex.match(/../g) ?? [], (pair) => Number.parseInt(pair, 16));
+
+/** Lower-case hex of the bytes, for failure messages (no Buffer: these tests also run in Chromium). */
+export const bytesToHex = (bytes: Uint8Array): string =>
+  Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');

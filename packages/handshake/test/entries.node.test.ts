@@ -1,3 +1,6 @@
+// Node only: this compares the Node entry (src/node.ts, node:crypto behind the accept value)
+// with the portable one and reads the sources with node:fs. A browser has only the portable
+// entry, whose behaviour the other test files cover in Chromium too (tooling/browser).
 import { describe, expect, it } from 'vitest';
 import * as portable from '../src/index.js';
 import * as node from '../src/node.js';

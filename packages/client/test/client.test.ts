@@ -54,31 +54,36 @@ async function rawServer(respond: (socket: Socket, key: string) => void): Promis
 const accept = (key: string) =>
   createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
 
-type Recorded = { messages: Array<[string | Buffer, boolean]>; closed: Promise<[number, string, boolean]> };
+type Recorded = {
+  messages: Array<[string | Buffer, boolean]>;
+  /** Resolves once `n` messages have arrived (from the message handler: no polling). */
+  received(n: number): Promise<void>;
+  closed: Promise<[number, string, boolean]>;
+};
 
 async function open(
   url: string,
   extra: Parameters<typeof connect<undefined>>[1] = {},
 ): Promise<NodeWebSocket & Recorded> {
   const messages: Recorded['messages'] = [];
+  const waiters: Array<() => void> = [];
+  const received = (n: number) =>
+    new Promise<void>((resolve) => {
+      const check = () => (messages.length >= n ? resolve() : waiters.push(check));
+      check();
+    });
   let onClose!: (value: [number, string, boolean]) => void;
   const closed = new Promise<[number, string, boolean]>((resolve) => (onClose = resolve));
   const ws = await connect(url, {
     ...extra,
-    message: (_ws, data, isBinary) => messages.push([isBinary ? Buffer.from(data) : data.toString(), isBinary]),
+    message: (_ws, data, isBinary) => {
+      messages.push([isBinary ? Buffer.from(data) : data.toString(), isBinary]);
+      for (const wake of waiters.splice(0)) wake();
+    },
     close: (_ws, code, reason, wasClean) => onClose([code, reason, wasClean]),
   });
   cleanups.push(() => ws.terminate());
-  return Object.assign(ws, { messages, closed });
-}
-
-// A guard against a hang only: each condition follows from events, the bound claims no speed.
-async function until(check: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+  return Object.assign(ws, { messages, received, closed });
 }
 
 describe('against the ws server', () => {
@@ -89,7 +94,7 @@ describe('against the ws server', () => {
     ws.send(Buffer.from([1, 2, 3]));
     const big = Buffer.alloc(16 * 1024 * 1024, 0x61);
     ws.send(big);
-    await until(() => ws.messages.length === 3);
+    await ws.received(3);
     expect(ws.messages[0]).toEqual(['héllo', false]);
     expect(ws.messages[1]).toEqual([Buffer.from([1, 2, 3]), true]);
     expect((ws.messages[2] as [Buffer, boolean])[0].equals(big)).toBe(true);
@@ -109,20 +114,24 @@ describe('against the ws server', () => {
   it('reports 1006 when the server drops TCP without a close frame', async () => {
     const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
     await once(server, 'listening');
-    server.on('connection', (socket) => setTimeout(() => socket.terminate(), 20));
+    const accepted = once(server, 'connection') as Promise<[{ terminate(): void }]>;
     cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
     const ws = await open(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    // Dropped once the client is open (an event, not a delay): a drop before the handshake
+    // completed would be a failed connect instead.
+    const [serverSide] = await accepted;
+    serverSide.terminate();
     expect(await ws.closed).toEqual([1006, '', false]);
   });
 
   it('pings and receives the pong with its payload', async () => {
     const port = await wsEcho();
-    let pong = '';
-    const ws = await connect(`ws://127.0.0.1:${port}`, { pong: (_ws, data) => (pong = data.toString()) });
+    let pong!: (data: string) => void;
+    const ponged = new Promise<string>((resolve) => (pong = resolve));
+    const ws = await connect(`ws://127.0.0.1:${port}`, { pong: (_ws, data) => pong(data.toString()) });
     cleanups.push(() => ws.terminate());
     ws.ping('are you there');
-    await until(() => pong !== '');
-    expect(pong).toBe('are you there');
+    expect(await ponged).toBe('are you there');
   });
 
   it('speaks wss:// with a CA it is given', async () => {
@@ -143,7 +152,7 @@ describe('against the ws server', () => {
     );
     const ws = await open(`wss://localhost:${(https.address() as AddressInfo).port}`, { tls: { ca: cert } });
     ws.send('secret');
-    await until(() => ws.messages.length === 1);
+    await ws.received(1);
     expect(ws.messages[0]).toEqual(['secret', false]);
     await expect(connect(`wss://localhost:${(https.address() as AddressInfo).port}`)).rejects.toThrow();
   });
@@ -236,10 +245,16 @@ describe('client rules', () => {
   it('fails the connection with 1002 on a masked frame from the server', async () => {
     let serverSide: Socket | undefined;
     const received: Buffer[] = [];
+    let closeFrameArrived!: () => void;
+    const closeFrameSeen = new Promise<void>((resolve) => (closeFrameArrived = resolve));
     const port = await rawServer((socket, key) => {
       serverSide = socket;
       socket.removeAllListeners('data');
-      socket.on('data', (chunk) => received.push(chunk));
+      socket.on('data', (chunk) => {
+        received.push(chunk);
+        // A close frame with its 2-byte code: header (2) + mask key (4) + 2.
+        if (Buffer.concat(received).length >= 8) closeFrameArrived();
+      });
       socket.write(
         `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept(key)}\r\n\r\n`,
       );
@@ -249,6 +264,9 @@ describe('client rules', () => {
     const [code, , wasClean] = await ws.closed;
     expect(code).toBe(1002);
     expect(wasClean).toBe(false);
+    // The client's close timer (200 ms) ends its wait for our FIN; on a loaded machine it may
+    // fire before this side has read the close frame, so wait for the bytes, not for the clock.
+    await closeFrameSeen;
     const frame = Buffer.concat(received);
     expect(frame[0]).toBe(0x88);
     expect((frame[1] as number) & 0x80).toBe(0x80); // masked, as every client frame
@@ -264,9 +282,11 @@ describe('client rules', () => {
       );
     });
     const ws = await open(`ws://127.0.0.1:${port}`, { closeTimeout: 150 });
-    const started = Date.now();
+    // A lower bound only, and one that load cannot break: the clock is read before close(),
+    // the timer starts later (when the server's close arrives), so at least 150 ms pass.
+    const started = performance.now();
     ws.close(1000);
     expect(await ws.closed).toEqual([1000, '', true]);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(100);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(100);
   });
 });

@@ -4,9 +4,12 @@ import { connect, type Socket } from 'node:net';
 
 export interface RawPeer {
   socket: Socket;
-  /** Resolves once at least `n` bytes have arrived (all received bytes so far). */
-  read(n: number, timeoutMs?: number): Promise<Buffer>;
-  /** Resolves once everything received so far satisfies `check` (tested on every arrival). */
+  /**
+   * Resolves once at least `n` bytes have arrived (all received bytes so far); rejects if the
+   * connection ends (FIN or close) first. No timer: a test that waits in vain fails on vitest's own timeout.
+   */
+  read(n: number): Promise<Buffer>;
+  /** Resolves once everything received so far satisfies `check` (tested on every arrival); rejects like `read`. */
   waitFor(check: (received: Buffer) => boolean): Promise<Buffer>;
   /** Everything received so far. */
   received(): Buffer;
@@ -15,54 +18,70 @@ export interface RawPeer {
   close(): void;
 }
 
+/** Received bytes in one buffer that grows by doubling: appending stays linear in the total. */
+class ReceivedBytes {
+  private bytes = Buffer.alloc(64 * 1024);
+  private length = 0;
+
+  append(chunk: Buffer): void {
+    if (this.length + chunk.length > this.bytes.length) {
+      const grown = Buffer.alloc(Math.max(2 * this.bytes.length, this.length + chunk.length));
+      this.bytes.copy(grown, 0, 0, this.length);
+      this.bytes = grown;
+    }
+    chunk.copy(this.bytes, this.length);
+    this.length += chunk.length;
+  }
+
+  view(): Buffer {
+    return this.bytes.subarray(0, this.length);
+  }
+}
+
 export function openRaw(port: number): Promise<RawPeer> {
   return new Promise((resolve, reject) => {
     const socket = connect({ port, host: '127.0.0.1', allowHalfOpen: true });
-    let buffer = Buffer.alloc(0);
+    const received = new ReceivedBytes();
     const waiters: Array<() => void> = [];
-    socket.on('data', (chunk) => {
-      buffer = Buffer.concat([buffer, chunk]);
+    const wakeAll = () => {
       for (const wake of waiters.splice(0)) wake();
+    };
+    socket.on('data', (chunk: Buffer) => {
+      received.append(chunk);
+      wakeAll();
     });
+    // No more bytes will come after the server's FIN or a close: waiters then fail.
+    socket.on('end', wakeAll);
+    socket.on('close', wakeAll);
     const ended = new Promise<void>((done) => {
       socket.once('end', () => done());
       socket.once('close', () => done());
     });
     socket.on('error', () => {});
+    /** Resolves with the bytes once `check` holds; rejects once the socket closed without it. */
+    const until = (check: (bytes: Buffer) => boolean, what: () => string) =>
+      new Promise<Buffer>((done, fail) => {
+        const test = () => {
+          const bytes = received.view();
+          if (check(bytes)) done(bytes);
+          else if (socket.readableEnded || socket.destroyed) {
+            fail(new Error(`the connection ended first, after ${bytes.length} bytes: ${what()}`));
+          } else waiters.push(test);
+        };
+        test();
+      });
     socket.once('connect', () =>
       resolve({
         socket,
         ended,
-        received: () => buffer,
+        received: () => received.view(),
         close: () => socket.destroy(),
-        waitFor(check) {
-          return new Promise((done, fail) => {
-            const test = () => {
-              if (check(buffer)) done(buffer);
-              else if (socket.destroyed) fail(new Error(`the connection closed first, after ${buffer.length} bytes`));
-              else waiters.push(test);
-            };
-            socket.once('close', () => {
-              for (const wake of waiters.splice(0)) wake();
-            });
-            test();
-          });
-        },
-        read(n, timeoutMs = 3000) {
-          return new Promise((done, fail) => {
-            const timer = setTimeout(
-              () => fail(new Error(`timed out waiting for ${n} bytes, have ${buffer.length}`)),
-              timeoutMs,
-            );
-            const check = () => {
-              if (buffer.length >= n) {
-                clearTimeout(timer);
-                done(buffer);
-              } else waiters.push(check);
-            };
-            check();
-          });
-        },
+        waitFor: (check) => until(check, () => 'the condition never held'),
+        read: (n) =>
+          until(
+            (bytes) => bytes.length >= n,
+            () => `waited for ${n}`,
+          ),
       }),
     );
     socket.once('error', reject);

@@ -86,7 +86,7 @@ async function rawSubscriber(
     async waitFrames(n) {
       let have = frames();
       while (have.length < n) {
-        await peer.read(peer.received().length + 1, 10_000);
+        await peer.read(peer.received().length + 1);
         have = frames();
       }
       return have;

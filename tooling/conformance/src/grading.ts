@@ -259,7 +259,7 @@ export function failFastProblems(
   window: { after: string; before: string },
   r: Pick<PeerSnapshot, 'events' | 'closeReceived'>,
   who: 'server' | 'client',
-  gapMs: number | undefined,
+  windowMs: number | undefined,
   problems: string[],
 ): void {
   const at = (tag: string) => r.events.find((e) => e.type === 'timeout' && e.tag === tag)?.at;
@@ -271,7 +271,7 @@ export function failFastProblems(
   } else if (before !== undefined) {
     problems.push(
       `fail-fast: the connection was still open ${Math.round(before - after)} ms after the invalid data was sent` +
-        `${gapMs === undefined ? '' : ` (gap ${gapMs} ms)`}: the ${who} failed it only ` +
+        `${windowMs === undefined ? '' : ` (window ${windowMs} ms)`}: the ${who} failed it only ` +
         `${closeAt === undefined ? 'never' : `after the rest arrived (close at ${closeAt} ms)`}`,
     );
   } else if (closeAt !== undefined && closeAt < after) {

@@ -11,8 +11,13 @@ export interface TargetAddress {
 }
 
 export interface RunOptions {
-  /** Replaces the official suite's 1 s pauses (fail-fast windows). Default 300 ms. */
+  /** Replaces the official suite's 1 s pauses. Default 300 ms. */
   gapMs?: number;
+  /**
+   * Fail-fast windows (6.4.x): after the invalid part, how long the server has to fail the
+   * connection before the rest is sent; the wait ends when it does. Default: `gapMs`.
+   */
+  failFastTimeoutMs?: number;
   /** How long a case that must be failed by the server waits for its close (the suite's killAfter). */
   failTimeoutMs?: number;
   /** After our close: how long to wait for the server's. */
@@ -58,7 +63,11 @@ export async function runCase(
   });
   let scriptError: unknown;
   try {
-    await c.script(peer, { gapMs: o.gapMs, ...(extension ? { extension } : {}) });
+    await c.script(peer, {
+      gapMs: o.gapMs,
+      failFastTimeoutMs: o.failFastTimeoutMs ?? o.gapMs,
+      ...(extension ? { extension } : {}),
+    });
   } catch (err) {
     scriptError = err;
   }
@@ -90,7 +99,7 @@ export async function runCase(
     ...(c.emptyCloseReplyAllowed ? { emptyCloseReplyAllowed: true } : {}),
   });
   if (scriptError) verdict.problems.unshift(`the case script threw: ${(scriptError as Error).stack ?? scriptError}`);
-  if (c.failFast) failFastProblems(c.failFast, snapshot, 'server', o.gapMs, verdict.problems);
+  if (c.failFast) failFastProblems(c.failFast, snapshot, 'server', o.failFastTimeoutMs ?? o.gapMs, verdict.problems);
   return { id: c.id, verdict, snapshot, durationMs: Math.round(performance.now() - started) };
 }
 

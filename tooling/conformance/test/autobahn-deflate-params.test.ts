@@ -4,6 +4,7 @@ import { DeflatePeerExtension } from '../src/deflate-extension.js';
 import { type DeflateOffer, formatOffers } from '../src/deflate-negotiation.js';
 import { loadReferenceCases, type ReferenceCase } from '../src/reference.js';
 import { formatReport, runCase } from '../src/runner.js';
+import { PATIENT } from './support/patient.js';
 import { registerConformanceSuite, TRANSPORTS } from './support/suite.js';
 import { type RunningTarget, startTarget, targetInfo, titled } from './support/target.js';
 
@@ -60,7 +61,7 @@ for (const transport of TRANSPORTS) {
         if (!target) throw new Error('target server did not start');
         let ext: DeflatePeerExtension | undefined;
         const c = { ...base, extension: () => (ext = new DeflatePeerExtension(offers)) };
-        const report = await runCase(c, target);
+        const report = await runCase(c, target, PATIENT);
         if (report.verdict.problems.length > 0) {
           throw new Error(`${formatReport(c, report)}\n  agreed: ${ext?.describe()}`);
         }

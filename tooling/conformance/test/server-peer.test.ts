@@ -24,6 +24,7 @@ import {
   runClientCase,
 } from '../src/server-peer/index.js';
 import { websockEchoClient } from './support/echo-clients.js';
+import { PATIENT } from './support/patient.js';
 
 /**
  * The client suite's oracle tested on its own: the unmasked writer, the mask
@@ -277,13 +278,12 @@ function rawClient(behavior: RawBehavior, sockets: Set<Socket>): EchoClient {
   };
 }
 
-const FAST: ClientRunOptions = {
-  gapMs: 100,
-  failTimeoutMs: 300,
-  closeTimeoutMs: 300,
-  dropTimeoutMs: 300,
-  clientReportTimeoutMs: 200,
-};
+/**
+ * A client here either does a thing or never does it. Waits for what it does end with its event,
+ * so they are long (see support/patient.ts); a test whose outcome is a timeout shortens that one
+ * wait, and a client that never acts gives the same result whatever the clock says.
+ */
+const PATIENT_CLIENT: ClientRunOptions = { ...PATIENT, gapMs: 100, clientReportTimeoutMs: 200 };
 
 describe('grading a client end to end', () => {
   const servers: FuzzingServer[] = [];
@@ -293,11 +293,11 @@ describe('grading a client end to end', () => {
     sockets.clear();
     await Promise.all(servers.splice(0).map((s) => s.close()));
   });
-  const play = async (id: string, client: EchoClient, options: { finHoldMs?: number } = {}) => {
+  const play = async (id: string, client: EchoClient, options: { finHoldMs?: number; run?: ClientRunOptions } = {}) => {
     const server = await FuzzingServer.start({ finHoldMs: options.finHoldMs ?? 30 });
     servers.push(server);
     const c = caseOf(id);
-    const report = await runClientCase(c, 1, server, client, FAST);
+    const report = await runClientCase(c, 1, server, client, { ...PATIENT_CLIENT, ...options.run });
     return { report, text: formatClientReport(c, report) };
   };
 
@@ -321,7 +321,7 @@ describe('grading a client end to end', () => {
   });
 
   it('flags a client that does not fail on invalid UTF-8 (and the official grade fails too)', async () => {
-    const { report } = await play('6.3.1', rawClient({}, sockets));
+    const { report } = await play('6.3.1', rawClient({}, sockets), { run: { failTimeoutMs: 300 } });
     const problems = report.verdict.problems.join('\n');
     expect(problems).toMatch(/did not fail the connection/);
     expect(problems).toMatch(/client sent a text message that is not valid UTF-8/);
@@ -351,7 +351,9 @@ describe('grading a client end to end', () => {
   });
 
   it('flags a client that never answers the close frame', async () => {
-    const { report } = await play('7.3.3', rawClient({ closeReply: 'none' }, sockets));
+    const { report } = await play('7.3.3', rawClient({ closeReply: 'none' }, sockets), {
+      run: { closeTimeoutMs: 300 },
+    });
     const problems = report.verdict.problems.join('\n');
     expect(problems).toMatch(/never answered the server's close frame/);
     expect(problems).toMatch(/no close frame from the client within 300 ms/);
@@ -365,13 +367,15 @@ describe('grading a client end to end', () => {
   });
 
   it('flags a client that keeps TCP open after the server closed it', async () => {
-    const { report } = await play('1.1.1', rawClient({ ignoreFin: true }, sockets));
+    const { report } = await play('1.1.1', rawClient({ ignoreFin: true }, sockets), { run: { dropTimeoutMs: 300 } });
     expect(report.verdict.problems.join('\n')).toMatch(/did not close TCP within 300 ms of the server's FIN/);
   });
 
   it('checks the fail-fast window of 6.4.x (a client failing only at the end of the frame)', async () => {
     // The raw client fails nothing; 6.4.3 must then report the connection open after the invalid chop.
-    const { report } = await play('6.4.3', rawClient({}, sockets));
+    const { report } = await play('6.4.3', rawClient({}, sockets), {
+      run: { failFastTimeoutMs: 300, failTimeoutMs: 300 },
+    });
     expect(report.verdict.problems.join('\n')).toMatch(/fail-fast: the connection was still open/);
   });
 
@@ -385,7 +389,7 @@ describe('grading a client end to end', () => {
     };
     const server = await FuzzingServer.start();
     servers.push(server);
-    const report = await runClientCase(fromSharedCase(odd), 7, server, websockEchoClient(), FAST);
+    const report = await runClientCase(fromSharedCase(odd), 7, server, websockEchoClient(), PATIENT_CLIENT);
     expect(report.verdict.problems[0]).toMatch(/uses Peer\.sendMessage/);
   });
 
@@ -407,7 +411,7 @@ describe('grading a client end to end', () => {
           socket.on('close', () => resolve({ errors: ['closed'] }));
         }),
     };
-    const report = await runClientCase(caseOf('1.1.1'), 1, server, client, FAST);
+    const report = await runClientCase(caseOf('1.1.1'), 1, server, client, PATIENT_CLIENT);
     expect(report.verdict.problems[0]).toMatch(/refused the opening handshake: no Sec-WebSocket-Key/);
   });
 });

@@ -31,8 +31,8 @@ export interface ClientGradeOptions {
   emptyCloseReplyAllowed?: boolean;
   /** The client must fail after mark `after` was recorded and before mark `before` (6.4.x). */
   failFast?: { after: string; before: string };
-  /** The pause between the parts of a fail-fast case, for the report. */
-  gapMs?: number;
+  /** How long the client had to fail after the invalid part of a fail-fast case, for the report. */
+  failFastWindowMs?: number;
 }
 
 export function gradeClient(
@@ -103,7 +103,7 @@ export function gradeClient(
   for (const p of r.request.problems) problems.push(`opening handshake request: ${p}`);
   for (const v of r.violations) problems.push(`client protocol violation: ${v}`);
 
-  if (options.failFast) failFastProblems(options.failFast, r, 'client', options.gapMs, problems);
+  if (options.failFast) failFastProblems(options.failFast, r, 'client', options.failFastWindowMs, problems);
 
   return { behavior, behaviorClose, officialPass, problems };
 }

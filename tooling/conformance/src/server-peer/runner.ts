@@ -30,8 +30,13 @@ export interface EchoClient {
 }
 
 export interface ClientRunOptions {
-  /** Replaces the suite's 1 s pauses (fail-fast windows, 5.19/5.20). Default 300 ms. */
+  /** Replaces the suite's 1 s pauses (5.19/5.20, between parts of 6.4.x). Default 300 ms. */
   gapMs?: number;
+  /**
+   * Fail-fast windows (6.4.x): after the invalid part, how long the client has to fail the
+   * connection before the rest is sent; the wait ends when it does. Default: `gapMs`.
+   */
+  failFastTimeoutMs?: number;
   /** How long a case that the client must fail waits for its close (the suite's killAfter). */
   failTimeoutMs?: number;
   /** After the server's close: how long to wait for the client's. */
@@ -101,7 +106,7 @@ export async function runClientCase(
 
   let scriptError: unknown;
   try {
-    await c.play(peer, { gapMs: o.gapMs });
+    await c.play(peer, { gapMs: o.gapMs, failFastTimeoutMs: o.failFastTimeoutMs ?? o.gapMs });
   } catch (err) {
     scriptError = err;
   }
@@ -131,7 +136,7 @@ export async function runClientCase(
   const verdict = gradeClient(c.expected, c.expectedClose, snapshot, {
     ...(c.informational ? { informational: true } : {}),
     ...(c.emptyCloseReplyAllowed ? { emptyCloseReplyAllowed: true } : {}),
-    ...(c.failFast ? { failFast: c.failFast, gapMs: o.gapMs } : {}),
+    ...(c.failFast ? { failFast: c.failFast, failFastWindowMs: o.failFastTimeoutMs ?? o.gapMs } : {}),
   });
   if (scriptError) verdict.problems.unshift(`the case script threw: ${(scriptError as Error).stack ?? scriptError}`);
   return {

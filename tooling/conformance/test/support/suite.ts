@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
 import { buildCaseTable, type ConformanceCase } from '../../src/cases.js';
 import { loadReferenceCases } from '../../src/reference.js';
 import { type CaseReport, formatReport, type RunOptions, runCase } from '../../src/runner.js';
+import { PATIENT } from './patient.js';
 import { type RunningTarget, type StartTargetOptions, startTarget, type TargetInfo, titled } from './target.js';
 
 export const CATEGORY_NAMES: Record<number, string> = {
@@ -63,7 +64,7 @@ export function registerConformanceSuite(options: {
               name,
               async () => {
                 if (!target) throw new Error('target server did not start');
-                const report = await runCase(c, target, options.run);
+                const report = await runCase(c, target, { ...PATIENT, ...options.run });
                 reports.push({ c, report });
                 if (verbose(c.id)) console.log(formatReport(c, report));
                 if (report.verdict.problems.length > 0) throw new Error(formatReport(c, report));

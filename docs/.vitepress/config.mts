@@ -87,6 +87,9 @@ export default defineConfig({
   title: 'websock',
   description: 'Composable, strict and fast WebSocket packages for Node.js',
   lang: 'en-US',
+  // Without an icon every browser asks for /favicon.ico and logs a 404 (scripts/screenshots.mjs
+  // fails on console errors); public/ is copied to the site's root.
+  head: [['link', { rel: 'icon', type: 'image/svg+xml', href: '/favicon.svg' }]],
   cleanUrls: false,
   lastUpdated: false,
   // Dead links fail the build (VitePress's default): keep it that way.

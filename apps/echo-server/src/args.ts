@@ -9,6 +9,7 @@ The websock reference echo server (Autobahn|Testsuite target).
   --tls-cert <file>      PEM certificate: serve wss:// (with --tls-key)
   --tls-key <file>       PEM private key
   --tls-self-signed      serve wss:// with a throwaway self-signed certificate
+  --http2                with TLS: WebSockets over HTTP/2 too (RFC 8441), same port
   --max-payload <bytes>  largest message echoed (default 67108864 = 64 MiB)
   --deflate              accept permessage-deflate (RFC 7692) when offered
   --verbose              one log line per connection
@@ -24,6 +25,7 @@ export interface EchoArgs {
   readonly host: string;
   readonly port: number;
   readonly tls: { readonly selfSigned: true } | { readonly certFile: string; readonly keyFile: string } | undefined;
+  readonly http2: boolean;
   readonly maxPayload: number | undefined;
   readonly deflate: boolean;
   readonly verbose: boolean;
@@ -44,6 +46,9 @@ export function parseEchoArgs(argv: readonly string[]): EchoArgs {
   if (values['tls-self-signed'] && certFile !== undefined) {
     throw new UsageError('--tls-self-signed and --tls-cert exclude each other');
   }
+  if (values.http2 && certFile === undefined && !values['tls-self-signed']) {
+    throw new UsageError('--http2 needs TLS (--tls-cert and --tls-key, or --tls-self-signed)');
+  }
   const maxPayload = values['max-payload'];
   return {
     help: values.help,
@@ -54,6 +59,7 @@ export function parseEchoArgs(argv: readonly string[]): EchoArgs {
       : certFile !== undefined && keyFile !== undefined
         ? { certFile, keyFile }
         : undefined,
+    http2: values.http2,
     maxPayload: maxPayload === undefined ? undefined : integer('--max-payload', maxPayload, 1, Number.MAX_SAFE_INTEGER),
     deflate: values.deflate,
     verbose: values.verbose,
@@ -69,6 +75,7 @@ function parse(argv: readonly string[]) {
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
       'tls-self-signed': { type: 'boolean', default: false },
+      http2: { type: 'boolean', default: false },
       'max-payload': { type: 'string' },
       deflate: { type: 'boolean', default: false },
       verbose: { type: 'boolean', default: false },

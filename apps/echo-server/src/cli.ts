@@ -16,10 +16,12 @@ async function main(): Promise<void> {
     port: args.port,
     verbose: args.verbose,
     deflate: args.deflate,
+    http2: args.http2,
     ...(args.maxPayload === undefined ? {} : { maxPayload: args.maxPayload }),
     ...(args.tls === undefined ? {} : { tls: await loadTls(args.tls) }),
   });
-  process.stdout.write(`websock echo server listening on ${server.url}\n`);
+  const over = args.http2 ? ' (HTTP/1.1 upgrades and HTTP/2 extended CONNECT)' : '';
+  process.stdout.write(`websock echo server listening on ${server.url}${over}\n`);
 
   closeOnSignals(server, process, {
     log: (line) => process.stdout.write(`${line}\n`),

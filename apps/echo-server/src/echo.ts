@@ -5,6 +5,11 @@ export interface EchoServerOptions {
   readonly port?: number;
   /** PEM certificate and key: when given, the server speaks wss://. */
   readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
+  /**
+   * With `tls`: serve WebSockets over HTTP/2 as well (RFC 8441 extended CONNECT, ALPN h2), on
+   * the same port as HTTP/1.1 upgrades (ALPN http/1.1 or none).
+   */
+  readonly http2?: boolean;
   /** Largest message echoed; larger ones fail the connection with 1009. */
   readonly maxPayload?: number;
   /** Accept permessage-deflate (RFC 7692) when clients offer it. */
@@ -30,11 +35,15 @@ const selectFirstOffered: ProtocolSelector = (offered) => offered[0];
  * the stack's own behaviour, which is the point of running Autobahn against it.
  */
 export async function startEchoServer(options: EchoServerOptions = {}): Promise<RunningEchoServer> {
+  if (options.http2 === true && options.tls === undefined) {
+    throw new TypeError('http2 needs tls: WebSockets over HTTP/2 run over TLS (ALPN h2)');
+  }
   const log = options.verbose ? (line: string) => process.stderr.write(`${line}\n`) : undefined;
   const serverOptions: ServerOptions<undefined> = {
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 9001,
     ...(options.tls === undefined ? {} : { tls: { cert: options.tls.cert, key: options.tls.key } }),
+    ...(options.http2 === true ? { http2: true } : {}),
     ...(options.maxPayload === undefined ? {} : { maxMessageSize: options.maxPayload }),
     ...(options.deflate ? { perMessageDeflate: true } : {}),
     // Like other reference echo servers, speak whatever subprotocol the client asks for:
@@ -49,7 +58,9 @@ export async function startEchoServer(options: EchoServerOptions = {}): Promise<
       ? {}
       : {
           close(ws: WebSocket, code: number, reason: string, wasClean: boolean) {
-            log(`${ws.remoteAddress}:${ws.remotePort} closed ${code}${reason ? ` ${reason}` : ''} clean=${wasClean}`);
+            log(
+              `${ws.remoteAddress}:${ws.remotePort} (${ws.transport}) closed ${code}${reason ? ` ${reason}` : ''} clean=${wasClean}`,
+            );
           },
         }),
   };

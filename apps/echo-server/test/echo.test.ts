@@ -1,4 +1,6 @@
 import { EventEmitter, once } from 'node:events';
+import { connect as connectHttp2 } from 'node:http2';
+import { connect } from '@websock/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { parseEchoArgs, UsageError } from '../src/args.js';
@@ -52,6 +54,49 @@ describe('echo server', () => {
     expect(server.url).toMatch(/^wss:/);
     const { echoes } = await roundTrip(server.url, ['secure'], { ca: tls.cert });
     expect(echoes).toEqual([['secure', false]]);
+  });
+
+  it('with http2: echoes over an HTTP/2 stream and over HTTP/1.1 on the same port', async () => {
+    const tls = await generateSelfSignedCert();
+    const server = await start({ tls, http2: true });
+    const messages: Array<[string, boolean]> = [];
+    const closed = new Promise<[number, boolean]>((resolve, reject) => {
+      connect(server.url, {
+        http2: true,
+        tls: { ca: tls.cert },
+        open(ws) {
+          ws.send('over h2');
+          ws.send(Buffer.from([0xbe, 0xef]));
+        },
+        message(ws, data, isBinary) {
+          messages.push([isBinary ? `bin:${data.toString('hex')}` : data.toString(), isBinary]);
+          expect(ws.transport).toBe('http2');
+          if (messages.length === 2) ws.close(1000);
+        },
+        close: (_ws, code, _reason, wasClean) => resolve([code, wasClean]),
+      }).catch(reject);
+    });
+    expect(await closed).toEqual([1000, true]);
+    expect(messages).toEqual([
+      ['over h2', false],
+      ['bin:beef', true],
+    ]);
+    const { echoes } = await roundTrip(server.url, ['over HTTP/1.1'], { ca: tls.cert });
+    expect(echoes).toEqual([['over HTTP/1.1', false]]);
+  });
+
+  it('with http2: advertises extended CONNECT in its first SETTINGS (RFC 8441 §3)', async () => {
+    const tls = await generateSelfSignedCert();
+    const server = await start({ tls, http2: true });
+    const session = connectHttp2(`https://127.0.0.1:${server.port}`, { ca: tls.cert });
+    const [settings] = await once(session, 'remoteSettings');
+    expect(settings.enableConnectProtocol).toBe(true);
+    session.close();
+    await once(session, 'close');
+  });
+
+  it('refuses http2 without tls', async () => {
+    await expect(startEchoServer({ port: 0, http2: true })).rejects.toThrow(/http2 needs tls/);
   });
 
   it('compresses with permessage-deflate when asked and offered', async () => {
@@ -125,6 +170,7 @@ describe('command line', () => {
       host: '127.0.0.1',
       port: 9001,
       tls: undefined,
+      http2: false,
       maxPayload: undefined,
       deflate: false,
       verbose: false,
@@ -142,6 +188,7 @@ describe('command line', () => {
         'c.pem',
         '--tls-key',
         'k.pem',
+        '--http2',
         '--max-payload',
         '1024',
         '--deflate',
@@ -152,11 +199,13 @@ describe('command line', () => {
       host: '::1',
       port: 0,
       tls: { certFile: 'c.pem', keyFile: 'k.pem' },
+      http2: true,
       maxPayload: 1024,
       deflate: true,
       verbose: true,
     });
     expect(parseEchoArgs(['--tls-self-signed']).tls).toEqual({ selfSigned: true });
+    expect(parseEchoArgs(['--tls-self-signed', '--http2']).http2).toBe(true);
   });
 
   it.each([
@@ -165,6 +214,7 @@ describe('command line', () => {
     [['--max-payload', '0']],
     [['--tls-cert', 'c.pem']],
     [['--tls-self-signed', '--tls-cert', 'c', '--tls-key', 'k']],
+    [['--http2']],
     [['--unknown']],
   ])('rejects %j with a usage error', (argv) => {
     expect(() => parseEchoArgs(argv)).toThrow(UsageError);

@@ -1,5 +1,5 @@
-import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import type { Duplex } from 'node:stream';
 import type { ObservedEvent } from './peer.js';
 
 export interface ChopOptions {
@@ -17,17 +17,17 @@ export function sleep(ms: number): Promise<void> {
 
 /**
  * What both scripted peers share, the client peer (`Peer`) and the server peer
- * (`ServerPeer`): the socket, a clock from the peer's start, the wire log, observed
+ * (`ServerPeer`): the byte stream (a TCP/TLS socket or an HTTP/2 stream), a clock from the peer's start, the wire log, observed
  * events, chopped and timed writes, and waiting on state changes.
  */
 export abstract class ScriptedEndpoint {
   readonly events: ObservedEvent[] = [];
   readonly log: string[] = [];
-  protected readonly socket: Socket;
+  protected readonly socket: Duplex;
   private readonly startedAt: number;
   private readonly waiters = new Set<() => void>();
 
-  protected constructor(socket: Socket, startedAt: number = performance.now()) {
+  protected constructor(socket: Duplex, startedAt: number = performance.now()) {
     this.socket = socket;
     this.startedAt = startedAt;
   }

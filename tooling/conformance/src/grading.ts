@@ -1,3 +1,4 @@
+import { channelWords } from './channel.js';
 import { toHex } from './frame-writer.js';
 import type { ObservedEvent, PeerSnapshot } from './peer.js';
 
@@ -10,6 +11,9 @@ import type { ObservedEvent, PeerSnapshot } from './peer.js';
  *   NON-STRICT behaviour, a missing close frame, a close code absent or not listed,
  *   an incomplete close handshake, TCP closed by the peer (or reset) instead of by the
  *   server, and any protocol violation in what the server sent.
+ * Over an HTTP/2 stream the same rules hold with END_STREAM for FIN and RST_STREAM (any
+ * error code) for RST: a clean close is the closing handshake, then the server's
+ * END_STREAM, and no reset at all, not even after END_STREAM.
  */
 
 export type ExpectedEvent =
@@ -233,22 +237,36 @@ export function grade(
   }
   if (!r.closeSent && r.closeReceived)
     problems.push('the peer could not answer the close frame (connection already gone)');
-  if (r.droppedByMe) {
-    problems.push(
-      `the peer had to drop TCP: the server did not close it${r.closeReceived && r.closeSent ? ' after the closing handshake' : ''}`,
-    );
-  } else if (r.serverTcpEnd === null) problems.push('TCP was not closed by the server');
-  else {
-    if (r.serverTcpEnd === 'reset') problems.push('the server reset TCP (RST) instead of closing it (FIN)');
-    if (r.serverTcpEndAt !== null && (!r.closeReceived || r.closeReceived.at > r.serverTcpEndAt)) {
-      problems.push('the server closed TCP before sending its close frame');
-    } else if (r.serverTcpEndAt !== null && r.closeSent && r.closeSent.at > r.serverTcpEndAt) {
-      problems.push("the server closed TCP before the peer's close frame was even sent");
-    }
-  }
+  closingProblems(r, problems);
   for (const v of r.violations) problems.push(`server protocol violation: ${v}`);
 
   return { behavior, behaviorClose, officialPass, problems };
+}
+
+/** Who closed the transport, and how: the server, cleanly (FIN / END_STREAM), after its close frame. */
+function closingProblems(r: PeerSnapshot, problems: string[]): void {
+  const { connection: conn, end, reset } = channelWords(r.transport);
+  if (r.droppedByMe) {
+    problems.push(
+      `the peer had to drop ${conn}: the server did not close it${r.closeReceived && r.closeSent ? ' after the closing handshake' : ''}`,
+    );
+  } else if (r.serverTcpEnd === null) problems.push(`${capitalized(conn)} was not closed by the server`);
+  else {
+    if (r.serverTcpEnd === 'reset') {
+      problems.push(`the server reset ${conn} (${r.serverReset?.detail ?? reset}) instead of closing it (${end})`);
+    } else if (r.serverReset) {
+      problems.push(`the server reset ${conn} (${r.serverReset.detail}) after closing it (${end})`);
+    }
+    if (r.serverTcpEndAt !== null && (!r.closeReceived || r.closeReceived.at > r.serverTcpEndAt)) {
+      problems.push(`the server closed ${conn} before sending its close frame`);
+    } else if (r.serverTcpEndAt !== null && r.closeSent && r.closeSent.at > r.serverTcpEndAt) {
+      problems.push(`the server closed ${conn} before the peer's close frame was even sent`);
+    }
+  }
+}
+
+function capitalized(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { authorityOf } from './channel.js';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
@@ -22,12 +23,9 @@ export function buildUpgradeRequest(options: {
   headers?: Record<string, string> | undefined;
 }): HandshakeRequest {
   const key = randomBytes(16).toString('base64');
-  const hostHeader = options.host.includes(':')
-    ? `[${options.host}]:${options.port}`
-    : `${options.host}:${options.port}`;
   const lines = [
     `GET ${options.path} HTTP/1.1`,
-    `Host: ${hostHeader}`,
+    `Host: ${authorityOf(options.host, options.port)}`,
     'Upgrade: websocket',
     'Connection: Upgrade',
     `Sec-WebSocket-Key: ${key}`,

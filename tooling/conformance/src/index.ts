@@ -7,6 +7,15 @@ export {
   PLAYED_CATEGORIES,
 } from './cases.js';
 export {
+  authorityOf,
+  type ChannelKind,
+  type ChannelListener,
+  type ChannelRequest,
+  type ChannelWords,
+  channelWords,
+  type PeerChannel,
+} from './channel.js';
+export {
   buildDeflateCase,
   DEFLATE_BYTES_PER_CASE,
   DEFLATE_ECHO_TIMEOUT_MS,
@@ -77,6 +86,8 @@ export {
   parseResponseHead,
 } from './handshake.js';
 export { InflateError, InflateErrorCode, type InflateOptions, type InflateResult, inflateRaw } from './inflate.js';
+export { describeReset, openHttp2Channel } from './open-http2.js';
+export { openSocketChannel } from './open-socket.js';
 export {
   type ChopOptions,
   type CloseInfo,

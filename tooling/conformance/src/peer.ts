@@ -1,5 +1,5 @@
-import { connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
+import { performance } from 'node:perf_hooks';
+import { type ChannelKind, type ChannelRequest, channelWords, type PeerChannel } from './channel.js';
 import { type ChopOptions, ScriptedEndpoint, sleep } from './endpoint.js';
 import { FrameReader, type InFrame } from './frame-reader.js';
 import {
@@ -12,13 +12,16 @@ import {
   toBytes,
   toHex,
 } from './frame-writer.js';
-import { buildUpgradeRequest, checkUpgradeResponse, findHeadEnd, parseResponseHead } from './handshake.js';
+import { openHttp2Channel } from './open-http2.js';
+import { openSocketChannel } from './open-socket.js';
 
 /**
- * A scripted raw-socket WebSocket client. It writes exactly the bytes a case asks
- * for (chopped and timed as asked), records what the server sends as events, and
- * tracks the closing handshake and the TCP teardown precisely enough to tell who
- * sent the first close frame and who dropped the connection.
+ * A scripted raw WebSocket client. It writes exactly the bytes a case asks for (chopped
+ * and timed as asked), records what the server sends as events, and tracks the closing
+ * handshake and the teardown precisely enough to tell who sent the first close frame
+ * and who dropped the connection. It runs over TCP or TLS (an HTTP/1.1 upgrade) or over
+ * an HTTP/2 stream (RFC 8441 extended CONNECT, `http2: true`); "TCP" below means the
+ * transport: for a stream, FIN is END_STREAM and RST is RST_STREAM (src/channel.ts).
  *
  * It plays the client side of the Autobahn|Testsuite fuzzing client: it answers a
  * server's close frame by echoing its code and then waits for the server to close
@@ -52,6 +55,8 @@ export interface PeerOptions {
   port: number;
   path?: string;
   tls?: boolean;
+  /** Open the WebSocket with an extended CONNECT on an HTTP/2 session (RFC 8441); needs `tls`. */
+  http2?: boolean;
   /** PEM CA to trust; without it the server certificate is not verified (self-signed test certs). */
   ca?: string;
   extension?: PeerExtension;
@@ -69,6 +74,8 @@ export interface CloseInfo {
 export type ServerTcpEnd = 'fin' | 'reset' | null;
 
 export interface PeerSnapshot {
+  /** What carried the WebSocket: TCP, TLS, or an HTTP/2 stream. */
+  transport: ChannelKind;
   events: ObservedEvent[];
   violations: string[];
   closeSent: CloseInfo | null;
@@ -77,6 +84,8 @@ export interface PeerSnapshot {
   serverTcpEnd: ServerTcpEnd;
   serverTcpEndAt: number | null;
   droppedByMe: boolean;
+  /** A reset from the server (TCP RST, RST_STREAM with its code), even one after its FIN/END_STREAM. */
+  serverReset: { detail: string; at: number } | null;
   /** Close frames sent and received, then the server dropped TCP (not us). */
   wasClean: boolean;
   log: string[];
@@ -112,87 +121,59 @@ export class Peer extends ScriptedEndpoint {
   closedByMe = false;
   serverTcpEnd: ServerTcpEnd = null;
   serverTcpEndAt: number | null = null;
+  serverReset: PeerSnapshot['serverReset'] = null;
   droppedByMe = false;
   socketClosed = false;
   /** Response headers of the opening handshake. */
-  responseHeaders: Record<string, string> = {};
+  readonly responseHeaders: Record<string, string>;
 
   private readonly reader = new FrameReader();
-  private allowedRsv = 0;
+  private readonly allowedRsv: number;
   private message: { opcode: number; rsv: number; parts: Uint8Array[] } | null = null;
   private readonly extension: PeerExtension | undefined;
+  private readonly channel: PeerChannel;
 
-  private constructor(socket: Socket, extension: PeerExtension | undefined) {
-    super(socket);
+  private constructor(
+    channel: PeerChannel,
+    extension: PeerExtension | undefined,
+    allowedRsv: number,
+    startedAt: number,
+  ) {
+    super(channel.stream, startedAt);
+    this.channel = channel;
     this.extension = extension;
+    this.allowedRsv = allowedRsv;
+    this.responseHeaders = channel.responseHeaders;
   }
 
-  static connect(options: PeerOptions): Promise<Peer> {
-    const request = buildUpgradeRequest({
+  static async connect(options: PeerOptions): Promise<Peer> {
+    const startedAt = performance.now();
+    const request: ChannelRequest = {
       host: options.host,
       port: options.port,
       path: options.path ?? '/',
+      tls: options.tls === true,
+      http2: options.http2 === true,
+      ca: options.ca,
       extensions: options.extension?.offer,
       headers: options.headers,
-    });
-    return new Promise<Peer>((resolve, reject) => {
-      const socket = options.tls
-        ? tlsConnect({
-            host: options.host,
-            port: options.port,
-            servername: options.host === '127.0.0.1' || options.host === '::1' ? undefined : options.host,
-            ...(options.ca ? { ca: options.ca } : { rejectUnauthorized: false }),
-          })
-        : netConnect({ host: options.host, port: options.port });
-      socket.setNoDelay(true);
-      const peer = new Peer(socket, options.extension);
-      let head: Uint8Array = new Uint8Array(0);
-      let settled = false;
-      const timer = setTimeout(() => fail(new Error('opening handshake timed out')), options.connectTimeoutMs ?? 5000);
-      const fail = (err: Error) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        socket.destroy();
-        reject(err);
-      };
-      const onHandshakeData = (chunk: Buffer) => {
-        head = concatBytes([head, chunk]);
-        const end = findHeadEnd(head);
-        if (end < 0) {
-          if (head.length > 16384) fail(new Error('handshake response head too large'));
-          return;
-        }
-        try {
-          const res = parseResponseHead(Buffer.from(head.subarray(0, end)).toString('latin1'));
-          checkUpgradeResponse(res, request.key);
-          peer.responseHeaders = res.headers;
-          if (options.extension) peer.allowedRsv = options.extension.accept(res.headers['sec-websocket-extensions']);
-          else if (res.headers['sec-websocket-extensions']) {
-            throw new Error(
-              `server accepted an extension that was not offered: ${res.headers['sec-websocket-extensions']}`,
-            );
-          }
-        } catch (err) {
-          fail(err as Error);
-          return;
-        }
-        settled = true;
-        clearTimeout(timer);
-        socket.off('data', onHandshakeData);
-        socket.off('error', fail);
-        peer.attach();
-        // Bytes that came with the 101 are frames: they must not be lost.
-        if (end < head.length) peer.onData(head.subarray(end));
-        resolve(peer);
-      };
-      socket.on('data', onHandshakeData);
-      socket.on('error', fail);
-      socket.on('close', () => fail(new Error('connection closed during the opening handshake')));
-      const send = () => socket.write(request.head);
-      if (options.tls) socket.once('secureConnect', send);
-      else socket.once('connect', send);
-    });
+      timeoutMs: options.connectTimeoutMs ?? 5000,
+    };
+    const channel = await (request.http2 ? openHttp2Channel(request) : openSocketChannel(request));
+    let allowedRsv = 0;
+    const answer = channel.responseHeaders['sec-websocket-extensions'];
+    try {
+      if (options.extension) allowedRsv = options.extension.accept(answer);
+      else if (answer) throw new Error(`server accepted an extension that was not offered: ${answer}`);
+    } catch (err) {
+      channel.abort();
+      throw err;
+    }
+    const peer = new Peer(channel, options.extension, allowedRsv, startedAt);
+    peer.attach();
+    // Bytes that came with the 101 are frames: they must not be lost.
+    if (channel.head.length > 0) peer.onData(channel.head);
+    return peer;
   }
 
   /** True while neither side has sent a close frame and TCP is up. */
@@ -202,6 +183,7 @@ export class Peer extends ScriptedEndpoint {
 
   snapshot(): PeerSnapshot {
     return {
+      transport: this.channel.kind,
       events: this.events,
       violations: this.violations,
       closeSent: this.closeSent,
@@ -210,6 +192,7 @@ export class Peer extends ScriptedEndpoint {
       serverTcpEnd: this.serverTcpEnd,
       serverTcpEndAt: this.serverTcpEndAt,
       droppedByMe: this.droppedByMe,
+      serverReset: this.serverReset,
       wasClean:
         this.closeSent !== null && this.closeReceived !== null && this.serverTcpEnd !== null && !this.droppedByMe,
       log: this.log,
@@ -281,14 +264,17 @@ export class Peer extends ScriptedEndpoint {
     await this.sendFrame(frame, options);
   }
 
-  /** Destroys the TCP connection from this side (counts against the server unless it already dropped). */
+  /**
+   * Drops the connection from this side (counts against the server unless it already
+   * dropped): destroys the TCP socket, or resets the HTTP/2 stream (RST_STREAM CANCEL).
+   */
   drop(reason: string): void {
     if (this.socketClosed) return;
     if (!this.serverTcpEnd) {
       this.droppedByMe = true;
-      this.note(`DROP TCP by peer: ${reason}`);
+      this.note(`DROP ${channelWords(this.channel.kind).connection} by peer: ${reason}`);
     }
-    this.socket.destroy();
+    this.channel.abort();
   }
 
   // ---- waiting -----------------------------------------------------------------
@@ -308,33 +294,42 @@ export class Peer extends ScriptedEndpoint {
     await this.waitFor(() => this.serverTcpEnd !== null || this.socketClosed, options.dropTimeoutMs);
     if (!this.serverTcpEnd && !this.socketClosed) this.drop('server did not close TCP before the deadline');
     await this.waitFor(() => this.socketClosed, 2000);
-    if (!this.socketClosed) this.socket.destroy();
+    if (!this.socketClosed) this.channel.abort();
   }
 
   // ---- receiving ---------------------------------------------------------------
 
   private attach(): void {
-    this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    this.socket.on('end', () => {
-      if (!this.serverTcpEnd && !this.droppedByMe) {
-        this.serverTcpEnd = 'fin';
-        this.serverTcpEndAt = this.now();
-        this.note('RX FIN (server closed TCP)');
-      }
-      this.wake();
-    });
-    this.socket.on('error', (err: NodeJS.ErrnoException) => {
-      if (!this.serverTcpEnd && !this.droppedByMe && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
-        this.serverTcpEnd = 'reset';
-        this.serverTcpEndAt = this.now();
-      }
-      this.note(`socket error ${err.code ?? ''} ${err.message}`);
-      this.wake();
-    });
-    this.socket.on('close', () => {
-      this.socketClosed = true;
-      this.note('TCP closed');
-      this.wake();
+    const words = channelWords(this.channel.kind);
+    this.channel.listen({
+      data: (chunk) => this.onData(chunk),
+      serverEnd: () => {
+        if (!this.serverTcpEnd && !this.droppedByMe) {
+          this.serverTcpEnd = 'fin';
+          this.serverTcpEndAt = this.now();
+          this.note(`RX ${words.end} (server closed ${words.connection})`);
+        }
+        this.wake();
+      },
+      serverReset: (detail) => {
+        if (this.droppedByMe) return;
+        this.serverReset ??= { detail, at: this.now() };
+        if (!this.serverTcpEnd) {
+          this.serverTcpEnd = 'reset';
+          this.serverTcpEndAt = this.now();
+        }
+        this.note(`RX ${detail} (server reset ${words.connection})`);
+        this.wake();
+      },
+      error: (err) => {
+        this.note(`${this.channel.kind === 'h2' ? 'stream' : 'socket'} error ${err.code ?? ''} ${err.message}`);
+        this.wake();
+      },
+      closed: () => {
+        this.socketClosed = true;
+        this.note(`${this.channel.kind === 'h2' ? 'stream' : 'TCP'} closed`);
+        this.wake();
+      },
     });
   }
 

@@ -1,4 +1,5 @@
 import type { ConformanceCase } from './cases.js';
+import { channelWords } from './channel.js';
 import { failFastProblems, grade, progress, renderSequence, type Verdict } from './grading.js';
 import { Peer, type PeerExtension, type PeerSnapshot } from './peer.js';
 
@@ -7,6 +8,8 @@ export interface TargetAddress {
   port: number;
   path?: string;
   tls: boolean;
+  /** Over an HTTP/2 stream (RFC 8441 extended CONNECT; needs `tls`). */
+  http2?: boolean;
   ca?: string;
 }
 
@@ -58,6 +61,7 @@ export async function runCase(
     port: target.port,
     path: target.path ?? '/',
     tls: target.tls,
+    http2: target.http2 === true,
     ...(target.ca ? { ca: target.ca } : {}),
     ...(extension ? { extension } : {}),
   });
@@ -110,8 +114,9 @@ export function formatReport(c: ConformanceCase, report: CaseReport, logLines = 
     x
       ? `code ${x.code ?? 'none'}${x.reason.length ? ` reason ${JSON.stringify(Buffer.from(x.reason).toString())}` : ''} @${x.at}ms`
       : 'none';
+  const words = channelWords(r.transport);
   const lines = [
-    `Case ${c.id}: ${c.description}`,
+    `Case ${c.id}: ${c.description} (over ${r.transport})`,
     ...(c.note ? [`  note: ${c.note}`] : []),
     `  official grading: behaviour ${v.behavior}, close ${v.behaviorClose} (${v.officialPass ? 'pass' : 'fail'} in Autobahn terms)`,
     '  problems:',
@@ -119,9 +124,18 @@ export function formatReport(c: ConformanceCase, report: CaseReport, logLines = 
     `  expected close: codes ${c.expectedClose.closeCode.join('/')}, closedByMe ${c.expectedClose.closedByMe}, requireClean ${c.expectedClose.requireClean}`,
     `  observed: events ${renderSequence(r.events)}`,
     `            close sent ${close(r.closeSent)}, close received ${close(r.closeReceived)}, closedByMe ${r.closedByMe}`,
-    `            server TCP end ${r.serverTcpEnd ?? 'none'}${r.serverTcpEndAt !== null ? ` @${r.serverTcpEndAt}ms` : ''}, droppedByMe ${r.droppedByMe}, wasClean ${r.wasClean}`,
+    `            server end of ${words.connection} ${serverEnd(r)}, droppedByMe ${r.droppedByMe}, wasClean ${r.wasClean}`,
     `  wire log (last ${logLines} lines):`,
     ...r.log.slice(-logLines).map((l) => `    ${l}`),
   ];
   return lines.join('\n');
+}
+
+/** "FIN @12.3ms", "RST_STREAM CANCEL (8) @40ms", "END_STREAM @9ms, then RST_STREAM ... @11ms", "none". */
+function serverEnd(r: PeerSnapshot): string {
+  const words = channelWords(r.transport);
+  const at = r.serverTcpEndAt !== null ? ` @${r.serverTcpEndAt}ms` : '';
+  if (r.serverTcpEnd === null) return 'none';
+  if (r.serverTcpEnd === 'reset') return `${r.serverReset?.detail ?? words.reset}${at}`;
+  return `${words.end}${at}${r.serverReset ? `, then ${r.serverReset.detail} @${r.serverReset.at}ms` : ''}`;
 }

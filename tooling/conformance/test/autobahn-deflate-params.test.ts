@@ -5,7 +5,7 @@ import { type DeflateOffer, formatOffers } from '../src/deflate-negotiation.js';
 import { loadReferenceCases, type ReferenceCase } from '../src/reference.js';
 import { formatReport, runCase } from '../src/runner.js';
 import { PATIENT } from './support/patient.js';
-import { registerConformanceSuite, TRANSPORTS } from './support/suite.js';
+import { registerConformanceSuite, SUITE_TRANSPORTS } from './support/suite.js';
 import { type RunningTarget, startTarget, targetInfo, titled } from './support/target.js';
 
 /**
@@ -46,11 +46,11 @@ function extraCase(): ConformanceCase {
   return buildCaseTable([ref])[0] as ConformanceCase;
 }
 
-for (const transport of TRANSPORTS) {
-  describe.concurrent(titled(`permessage-deflate beyond the suite over ${transport.name}://`, info), () => {
+for (const transport of SUITE_TRANSPORTS) {
+  describe.concurrent(titled(`permessage-deflate beyond the suite over ${transport.label}`, info), () => {
     let target: RunningTarget | undefined;
     beforeAll(async () => {
-      target = await startTarget({ tls: transport.tls, deflate: true });
+      target = await startTarget({ tls: transport.tls, http2: transport.http2, deflate: true });
     });
     afterAll(async () => {
       await target?.close();

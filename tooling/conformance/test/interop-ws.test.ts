@@ -84,7 +84,7 @@ class Client {
 }
 
 for (const transport of TRANSPORTS) {
-  describe.concurrent(titled(`ws client interop over ${transport.name}://`, info), () => {
+  describe.concurrent(titled(`ws client interop over ${transport.label}`, info), () => {
     let target: RunningTarget;
     beforeAll(async () => {
       target = await startTarget({ tls: transport.tls });

@@ -115,6 +115,7 @@ describe('frame reader', () => {
 
 function snapshot(partial: Partial<PeerSnapshot>): PeerSnapshot {
   return {
+    transport: 'tcp',
     events: [],
     violations: [],
     closeSent: { code: 1000, reason: new Uint8Array(0), payload: closePayload(1000), at: 1 },
@@ -123,6 +124,7 @@ function snapshot(partial: Partial<PeerSnapshot>): PeerSnapshot {
     serverTcpEnd: 'fin',
     serverTcpEndAt: 3,
     droppedByMe: false,
+    serverReset: null,
     wasClean: true,
     log: [],
     ...partial,

@@ -1,4 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { FrameReader, type InFrame } from '../../src/frame-reader.js';
 import { closePayload, encodeFrame, Op, type OutFrame } from '../../src/frame-writer.js';
 import { acceptKeyFor, findHeadEnd } from '../../src/handshake.js';
@@ -9,10 +10,37 @@ import { acceptKeyFor, findHeadEnd } from '../../src/handshake.js';
  * late UTF-8 failure...) and checks that the peer and the grader catch it.
  */
 export interface RawConnection {
-  socket: Socket;
+  /** The TCP socket, or the HTTP/2 stream (raw-h2-server.ts): `end()` is FIN / END_STREAM. */
+  socket: Duplex;
   send(frame: OutFrame): void;
-  /** Server-side close frame, then (unless told not to) FIN. */
+  /** Server-side close frame, then (unless told not to) FIN / END_STREAM. */
   close(code?: number, options?: { fin?: boolean }): void;
+}
+
+/**
+ * The frame side of a raw connection, for any byte stream: unmasked sends, a close that
+ * ends the stream, and every complete client frame handed to `onFrame`. Returns the
+ * function that takes the stream's bytes.
+ */
+export function frameConnection(
+  stream: Duplex,
+  onFrame: (conn: RawConnection, frame: InFrame) => void,
+): (chunk: Uint8Array) => void {
+  const conn: RawConnection = {
+    socket: stream,
+    send: (frame) => {
+      if (!stream.writableEnded && !stream.destroyed) stream.write(encodeFrame({ mask: false, ...frame }));
+    },
+    close: (code, options) => {
+      conn.send({ opcode: Op.Close, payload: closePayload(code) });
+      if (options?.fin !== false) stream.end();
+    },
+  };
+  const reader = new FrameReader();
+  return (chunk) => {
+    reader.push(chunk);
+    for (let f = reader.next(); f; f = reader.next()) onFrame(conn, f);
+  };
 }
 
 export interface RawServer {
@@ -32,17 +60,7 @@ export async function startRawServer(
     socket.on('error', () => {});
     // Once the peer half-closes after the server's FIN, finish tearing down.
     socket.on('end', () => socket.end());
-    const conn: RawConnection = {
-      socket,
-      send: (frame) => {
-        if (!socket.writableEnded) socket.write(encodeFrame({ mask: false, ...frame }));
-      },
-      close: (code, options) => {
-        conn.send({ opcode: Op.Close, payload: closePayload(code) });
-        if (options?.fin !== false) socket.end();
-      },
-    };
-    const reader = new FrameReader();
+    const receive = frameConnection(socket, onFrame);
     let head: Buffer | null = Buffer.alloc(0);
     socket.on('data', (chunk: Buffer) => {
       if (head) {
@@ -59,8 +77,7 @@ export async function startRawServer(
         chunk = head.subarray(end);
         head = null;
       }
-      reader.push(chunk);
-      for (let f = reader.next(); f; f = reader.next()) onFrame(conn, f);
+      receive(chunk);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -3,7 +3,14 @@ import { buildCaseTable, type ConformanceCase } from '../../src/cases.js';
 import { loadReferenceCases } from '../../src/reference.js';
 import { type CaseReport, formatReport, type RunOptions, runCase } from '../../src/runner.js';
 import { PATIENT } from './patient.js';
-import { type RunningTarget, type StartTargetOptions, startTarget, type TargetInfo, titled } from './target.js';
+import {
+  type RunningTarget,
+  type StartTargetOptions,
+  startTarget,
+  type TargetInfo,
+  targetInfo,
+  titled,
+} from './target.js';
 
 export const CATEGORY_NAMES: Record<number, string> = {
   1: 'Framing',
@@ -22,13 +29,33 @@ export const CATEGORY_NAMES: Record<number, string> = {
 /** The whole table, derived from the reference JSON (throws loudly if it is missing). */
 export const ALL_CASES: ConformanceCase[] = buildCaseTable(loadReferenceCases());
 
-export const TRANSPORTS = [
-  { name: 'ws', tls: false },
-  { name: 'wss', tls: true },
-] as const;
+export interface Transport {
+  /** For titles: "ws://", "wss://", "h2 (wss:// on HTTP/2)". */
+  readonly label: string;
+  readonly tls: boolean;
+  readonly http2: boolean;
+}
+
+/** The socket transports: HTTP/1.1 upgrades over TCP and TLS (what the `ws` client interop uses). */
+export const TRANSPORTS: readonly Transport[] = [
+  { label: 'ws://', tls: false, http2: false },
+  { label: 'wss://', tls: true, http2: false },
+];
+
+/** An RFC 8441 extended CONNECT stream on an HTTP/2 session over TLS, one session per case. */
+export const HTTP2_TRANSPORT: Transport = { label: 'h2 (wss:// on HTTP/2)', tls: true, http2: true };
 
 /**
- * Registers one test per case and transport. Tests in a transport run concurrently
+ * Where the conformance suites run: both socket transports and an HTTP/2 stream, same
+ * cases, same strict grading. The `ws` stand-in has no HTTP/2 server, so checking the
+ * grader against it (CONFORMANCE_TARGET=standin) covers the socket transports only.
+ */
+export const SUITE_TRANSPORTS: readonly Transport[] = (await targetInfo()).standIn
+  ? TRANSPORTS
+  : [...TRANSPORTS, HTTP2_TRANSPORT];
+
+/**
+ * Registers one test per case and transport (SUITE_TRANSPORTS). Tests in a transport run concurrently
  * (each on its own connection); a failure throws the full case report: case id,
  * expected and observed events, close codes, who closed TCP, and the wire log.
  */
@@ -38,19 +65,19 @@ export function registerConformanceSuite(options: {
   categories: readonly number[];
   run?: RunOptions;
   /** Target options beyond the transport (categories 12/13 need `deflate: true`). */
-  target?: Omit<StartTargetOptions, 'tls'>;
+  target?: Omit<StartTargetOptions, 'tls' | 'http2'>;
 }): void {
   const cases = ALL_CASES.filter((c) => options.categories.includes(c.category));
-  for (const transport of TRANSPORTS) {
-    describe.concurrent(titled(`${options.title} over ${transport.name}://`, options.info), () => {
+  for (const transport of SUITE_TRANSPORTS) {
+    describe.concurrent(titled(`${options.title} over ${transport.label}`, options.info), () => {
       let target: RunningTarget | undefined;
       const reports: Array<{ c: ConformanceCase; report: CaseReport }> = [];
       beforeAll(async () => {
-        target = await startTarget({ ...options.target, tls: transport.tls });
+        target = await startTarget({ ...options.target, tls: transport.tls, http2: transport.http2 });
       });
       afterAll(async () => {
         await target?.close();
-        summarize(`${options.title} over ${transport.name}:// (${options.info.label})`, reports);
+        summarize(`${options.title} over ${transport.label} (${options.info.label})`, reports);
       });
       for (const category of options.categories) {
         describe(`${category} ${CATEGORY_NAMES[category] ?? ''}`, () => {

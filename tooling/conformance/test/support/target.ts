@@ -17,6 +17,8 @@ export interface TargetInfo {
 export interface RunningTarget {
   info: TargetInfo;
   tls: boolean;
+  /** WebSockets over HTTP/2 streams (RFC 8441); the server serves HTTP/1.1 upgrades too. */
+  http2: boolean;
   host: string;
   port: number;
   path: string;
@@ -54,6 +56,8 @@ export function tlsCert(): Promise<{ cert: string; key: string }> {
 
 export interface StartTargetOptions {
   tls: boolean;
+  /** Serve WebSockets over HTTP/2 too (needs `tls`; the websock echo server only: `ws` has no HTTP/2). */
+  http2?: boolean;
   maxPayload?: number;
   /** Accept permessage-deflate (categories 12/13); off by default, as in the plain suites. */
   deflate?: boolean;
@@ -63,13 +67,16 @@ export async function startTarget(options: StartTargetOptions): Promise<RunningT
   const tls = options.tls ? await tlsCert() : undefined;
   const maxPayload = options.maxPayload ?? TARGET_MAX_PAYLOAD;
   const deflate = options.deflate === true;
+  const http2 = options.http2 === true;
+  if (standIn && http2) throw new Error('the ws stand-in has no HTTP/2: run the HTTP/2 suites against the echo server');
   const server: RunningEchoServer = standIn
     ? await startStandInEchoServer({ maxPayload, deflate, ...(tls ? { tls } : {}) })
-    : await startEchoServer({ host: '127.0.0.1', port: 0, maxPayload, deflate, ...(tls ? { tls } : {}) });
+    : await startEchoServer({ host: '127.0.0.1', port: 0, maxPayload, deflate, http2, ...(tls ? { tls } : {}) });
   const url = new URL(server.url);
   return {
     info,
     tls: options.tls,
+    http2,
     host: server.host,
     port: server.port,
     path: `${url.pathname}${url.search}` || '/',

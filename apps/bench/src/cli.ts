@@ -5,6 +5,8 @@
 // runs the soak instead and writes results/soak-latest.{md,svg} (see src/lib/soak.ts).
 // `node apps/bench/dist/cli.js --fanout [--subscribers 100,1000,10000]` runs the fan-out matrix
 // and writes results/fanout-latest.md (see src/lib/fanout.ts).
+// `node apps/bench/dist/cli.js --http2 [--h2-connections 1000]` compares websock over HTTP/2
+// and HTTP/1.1 and writes results/http2-latest.md (see src/lib/http2-bench.ts).
 
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -13,6 +15,8 @@ import { type CliOptions, parseCli, USAGE } from './lib/args.js';
 import { runBench } from './lib/driver.js';
 import { runFanout } from './lib/fanout.js';
 import { isFullFanout, writeFanoutReport } from './lib/fanout-report.js';
+import { runHttp2Bench } from './lib/http2-bench.js';
+import { isFullHttp2, writeHttp2Report } from './lib/http2-report.js';
 import { renderMarkdown, renderReadmeExcerpt } from './lib/report.js';
 import { runSoak } from './lib/soak.js';
 import { isFullSoak, writeSoakReport } from './lib/soak-report.js';
@@ -78,6 +82,26 @@ async function fanout(options: CliOptions, outDir: string): Promise<number> {
   return result.measurements.some((m) => m.ok) ? 0 : 1;
 }
 
+async function http2(options: CliOptions, outDir: string): Promise<number> {
+  const started = Date.now();
+  const result = await runHttp2Bench({
+    distDir,
+    durationMs: options.durationMs,
+    warmupMs: options.warmupMs,
+    rounds: options.rounds,
+    connections: options.h2Connections,
+    pin: options.pin,
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
+  const written = writeHttp2Report(result, outDir, isFullHttp2(options));
+  process.stdout.write(`${written.text}\n`);
+  process.stderr.write(
+    `HTTP/2 bench done in ${((Date.now() - started) / 1000).toFixed(0)} s; wrote ${relative(process.cwd(), written.markdown)}; ` +
+      `raw: ${relative(process.cwd(), written.json)}\n`,
+  );
+  return result.measurements.every((m) => m.ok) ? 0 : 1;
+}
+
 async function main(): Promise<number> {
   const options = parseCli(process.argv.slice(2));
   if (options.help) {
@@ -87,6 +111,7 @@ async function main(): Promise<number> {
   const outDir = resolve(options.outDir ?? join(distDir, '..', 'results'));
   if (options.soak) return soak(options, outDir);
   if (options.fanout) return fanout(options, outDir);
+  if (options.http2) return http2(options, outDir);
   const started = Date.now();
   const result = await runBench({
     distDir,

@@ -3,10 +3,12 @@
 // Hot path per data event: count complete frames, write a prefix of a pre-built burst of masked
 // frames. No per-message allocation, masking or parsing library.
 
-import { connect, type Socket } from 'node:net';
+import { connect } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { constants, deflateRawSync } from 'node:zlib';
 import { FanoutLoad } from './lib/fanout-load.js';
 import type { FanoutProgress, FanoutRequest, LoadMark, LoadReply, LoadRequest } from './lib/ipc.js';
+import { describeTls, dialTls, Http2Sessions, openWebSocketStream, type SecureLink } from './lib/secure-load.js';
 import { Soak } from './lib/soak-load.js';
 import {
   asciiPayload,
@@ -34,13 +36,19 @@ interface Run {
   spec: WorkloadSpec;
   port: number;
   tcp: boolean;
+  /** wss:// (HTTP/1.1 over TLS or HTTP/2 streams) instead of ws:// over TCP. */
+  secure: SecureLink | undefined;
+  /** Over HTTP/2: the sessions the WebSockets are opened on. */
+  sessions: Http2Sessions | undefined;
+  /** The TLS the first connection negotiated (wss:// only). */
+  tls: string | undefined;
   connections: number;
   request: Buffer;
   /** One client frame (or raw payload for TCP) and `inflight` copies of it back to back. */
   frame: Buffer;
   burst: Buffer;
   closeFrame: Buffer;
-  sockets: Set<Socket>;
+  sockets: Set<Duplex>;
   echoes: EchoConnection[];
   churnLoops: Promise<void>[];
   running: boolean;
@@ -67,16 +75,28 @@ let fanout: FanoutLoad | undefined;
 const READ_BUFFER = Buffer.allocUnsafe(256 * 1024);
 
 interface Connection {
-  socket: Socket;
+  /** A TCP or TLS socket, or an HTTP/2 stream. */
+  socket: Duplex;
   /** Replaced as the connection moves from handshake to echo. */
   onRead: (chunk: Buffer) => void;
 }
 
 function dial(current: Run): Connection {
   const connection: Connection = {
-    socket: undefined as unknown as Socket,
+    socket: undefined as unknown as Duplex,
     onRead: () => {},
   };
+  if (current.secure !== undefined) {
+    // TLS hands over decrypted chunks of its own: no shared read buffer to lend it.
+    const socket = dialTls(current.port, current.secure);
+    socket.on('data', (chunk: Buffer) => connection.onRead(chunk));
+    socket.once('secureConnect', () => {
+      current.tls ??= describeTls(socket);
+    });
+    connection.socket = socket;
+    current.sockets.add(socket);
+    return connection;
+  }
   connection.socket = connect({
     host: HOST,
     port: current.port,
@@ -108,7 +128,13 @@ function sample(current: Run, ms: number): void {
   }
 }
 
-function buildRun(spec: WorkloadSpec, port: number, connections: number, tcp: boolean): Run {
+function buildRun(
+  spec: WorkloadSpec,
+  port: number,
+  connections: number,
+  tcp: boolean,
+  secure: SecureLink | undefined,
+): Run {
   const payload = asciiPayload(spec.size);
   let frame: Buffer;
   if (tcp) frame = payload;
@@ -121,6 +147,9 @@ function buildRun(spec: WorkloadSpec, port: number, connections: number, tcp: bo
     spec,
     port,
     tcp,
+    secure,
+    sessions: secure?.transport === 'http2' ? new Http2Sessions(port, secure, () => {}) : undefined,
+    tls: undefined,
     connections,
     request: upgradeRequest(port, spec.deflate ? DEFLATE_OFFER : undefined),
     frame,
@@ -140,8 +169,19 @@ function buildRun(spec: WorkloadSpec, port: number, connections: number, tcp: bo
   };
 }
 
+/** Opens a WebSocket on an HTTP/2 stream (extended CONNECT): no bytes follow a head here. */
+async function openStream(current: Run, sessions: Http2Sessions): Promise<{ connection: Connection; rest: Buffer }> {
+  const stream = await openWebSocketStream(await sessions.session(), current.port);
+  current.tls ??= sessions.tls;
+  current.sockets.add(stream);
+  const connection: Connection = { socket: stream, onRead: () => {} };
+  stream.on('data', (chunk: Buffer) => connection.onRead(chunk));
+  return { connection, rest: Buffer.alloc(0) };
+}
+
 /** Opens a TCP connection and, for WebSocket servers, completes the upgrade. Resolves with bytes that followed the head. */
 function open(current: Run): Promise<{ connection: Connection; rest: Buffer }> {
+  if (current.sessions !== undefined) return openStream(current, current.sessions);
   return new Promise((resolve, reject) => {
     const connection = dial(current);
     const { socket } = connection;
@@ -175,7 +215,7 @@ function open(current: Run): Promise<{ connection: Connection; rest: Buffer }> {
     };
     socket.on('error', done);
     socket.on('close', onClose);
-    socket.once('connect', () => {
+    socket.once(current.secure === undefined ? 'connect' : 'secureConnect', () => {
       if (current.tcp) done(null);
       else {
         connection.onRead = onData;
@@ -195,7 +235,7 @@ class EchoConnection {
   private readonly inflight: number;
   private readonly sampleMask: number;
 
-  private readonly socket: Socket;
+  private readonly socket: Duplex;
 
   constructor(
     private readonly current: Run,
@@ -340,8 +380,11 @@ async function churnLoop(current: Run): Promise<void> {
 }
 
 async function setup(request: Extract<LoadRequest, { type: 'setup' }>): Promise<LoadReply> {
-  const current = buildRun(request.spec, request.port, request.connections, request.tcp);
+  const current = buildRun(request.spec, request.port, request.connections, request.tcp, request.secure);
   run = current;
+  if (current.sessions !== undefined && current.spec.kind === WorkloadKind.Churn) {
+    throw new Error('churn is not measured over HTTP/2');
+  }
   if (current.spec.kind === WorkloadKind.Churn) return { id: request.id, type: 'ready', connections: 0, failed: 0 };
 
   let next = 0;
@@ -367,6 +410,7 @@ async function setup(request: Extract<LoadRequest, { type: 'setup' }>): Promise<
   await Promise.all(Array.from({ length: Math.min(OPEN_CONCURRENCY, request.connections) }, worker));
   const reply: LoadReply = { id: request.id, type: 'ready', connections: request.connections - failed, failed };
   if (firstError !== undefined) reply.firstError = firstError;
+  if (current.tls !== undefined) reply.tls = current.tls;
   return reply;
 }
 
@@ -390,6 +434,7 @@ async function stop(current: Run, id: number): Promise<LoadReply> {
   await Promise.race([settled, new Promise((resolve) => setTimeout(resolve, 1_000))]);
   for (const socket of current.sockets) socket.destroy();
   current.sockets.clear();
+  current.sessions?.destroy();
   run = undefined;
   const count = Math.min(current.seen, SAMPLE_CAP);
   const reply: LoadReply = {

@@ -1,7 +1,6 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { build } from 'tsup';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCli, parseDuration } from '../src/lib/args.js';
 import type { SoakSample } from '../src/lib/ipc.js';
@@ -10,9 +9,7 @@ import { analyzeSoak, linearFit, trend, trendAdjusted } from '../src/lib/soak-an
 import { messageSizes, prng, utf8Payload } from '../src/lib/soak-load.js';
 import { isFullSoak, writeSoakReport } from '../src/lib/soak-report.js';
 import { ANY_DATA, FrameCounter, OP_BINARY, OP_TEXT } from '../src/lib/wire.js';
-
-const benchDir = resolve(import.meta.dirname, '..');
-const repoDir = resolve(benchDir, '../..');
+import { buildEntries } from './support/build-entries.js';
 
 function isAlive(pid: number): boolean {
   try {
@@ -212,29 +209,7 @@ describe('a tiny soak of websock (built to a temporary directory)', () => {
   beforeAll(async () => {
     distDir = mkdtempSync(join(tmpdir(), 'websock-soak-'));
     outDir = mkdtempSync(join(tmpdir(), 'websock-soak-out-'));
-    // The server runs as a child process, outside vitest's aliases: bundle the workspace packages
-    // from their sources, so the test needs no build of them.
-    const alias: Record<string, string> = {};
-    for (const name of readdirSync(join(repoDir, 'packages'))) {
-      const dir = join(repoDir, 'packages', name);
-      if (!existsSync(join(dir, 'package.json'))) continue;
-      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name: string };
-      const entry = existsSync(join(dir, 'src/node.ts')) ? join(dir, 'src/node.ts') : join(dir, 'src/index.ts');
-      if (existsSync(entry)) alias[pkg.name] = entry;
-    }
-    await build({
-      config: false,
-      entry: [join(benchDir, 'src/loadgen.ts'), join(benchDir, 'src/servers/websock.ts')],
-      outDir: distDir,
-      format: ['esm'],
-      platform: 'node',
-      target: 'node20',
-      silent: true,
-      noExternal: [/^@websock\//],
-      esbuildOptions(options) {
-        options.alias = alias;
-      },
-    });
+    await buildEntries(['src/loadgen.ts', 'src/servers/websock.ts'], distDir);
     result = await runSoak({
       distDir,
       durationMs: 2_500,

@@ -1,4 +1,4 @@
-import { createServer, type WebSocket } from '@websock/server';
+import { createServer, type ServerOptions, type WebSocket } from '@websock/server';
 import { testCertificate, type Variant } from './servers.js';
 
 /**
@@ -22,16 +22,6 @@ export interface ServerSideClose {
   readonly code: number;
   readonly reason: string;
   readonly wasClean: boolean;
-}
-
-export interface ScriptedServer {
-  readonly url: string;
-  readonly ca?: string;
-  /** Every connection's close as the server reported it, in order. */
-  readonly closes: readonly ServerSideClose[];
-  /** Resolves once `count` connections have closed on the server's side. */
-  closed(count: number): Promise<readonly ServerSideClose[]>;
-  close(): Promise<void>;
 }
 
 /** Builds the query the scripted server understands (to append to its URL). */
@@ -68,6 +58,24 @@ function parseScript(url: string | undefined): ServerAction {
   return { kind: 'echo' };
 }
 
+/** The connection's transport as the server reports it (`ws.transport`). */
+export type TransportKind = WebSocket['transport'];
+
+export interface ScriptedServer {
+  readonly url: string;
+  readonly ca?: string;
+  /** Every connection's close as the server reported it, in order. */
+  readonly closes: readonly ServerSideClose[];
+  /** Every connection's transport as the server reported it on `open`, in order. */
+  readonly transports: readonly TransportKind[];
+  /** Resolves once `count` connections have closed on the server's side. */
+  closed(count: number): Promise<readonly ServerSideClose[]>;
+  close(): Promise<void>;
+}
+
+/** What the scripted server needs besides its handlers: where it listens, or what it is attached to. */
+type Placement = Pick<ServerOptions<ServerAction>, 'host' | 'port' | 'tls' | 'http2' | 'server'>;
+
 /**
  * A small @websock/server for what the echo server does not do on request: close from the
  * server's side with a given code and reason, vanish without a close frame, shut down. Same
@@ -75,17 +83,18 @@ function parseScript(url: string | undefined): ServerAction {
  * first offered). It echoes like the echo server, then acts after the first echo, so the
  * client has seen an echo arrive before the server's close.
  */
-export async function startScriptedServer(variant: Variant): Promise<ScriptedServer> {
-  const tls = variant.tls ? await testCertificate() : undefined;
+function createScriptedServer(placement: Placement, deflate: boolean) {
   const closes: ServerSideClose[] = [];
+  const transports: TransportKind[] = [];
   const waiters: Array<() => void> = [];
   const server = createServer<ServerAction>({
-    host: '127.0.0.1',
-    port: 0,
-    ...(tls === undefined ? {} : { tls: { cert: tls.cert, key: tls.key } }),
-    ...(variant.deflate ? { perMessageDeflate: true } : {}),
+    ...placement,
+    ...(deflate ? { perMessageDeflate: true } : {}),
     protocols: (offered) => offered[0],
     upgrade: (request) => parseScript(request.url),
+    open(ws) {
+      transports.push(ws.transport);
+    },
     message(ws: WebSocket<ServerAction>, data: Buffer, isBinary: boolean) {
       if (ws.readyState !== 1) return;
       const action = ws.data;
@@ -102,15 +111,52 @@ export async function startScriptedServer(variant: Variant): Promise<ScriptedSer
       for (const wake of waiters.splice(0)) wake();
     },
   });
-  const address = await server.listen();
-  return {
-    url: `${tls === undefined ? 'ws' : 'wss'}://127.0.0.1:${address.port}`,
-    ...(tls === undefined ? {} : { ca: tls.cert }),
+  const observed = {
     closes,
-    async closed(count) {
+    transports,
+    async closed(count: number): Promise<readonly ServerSideClose[]> {
       while (closes.length < count) await new Promise<void>((resolve) => waiters.push(resolve));
       return closes;
     },
     close: () => server.close(),
   };
+  return { server, observed };
+}
+
+/**
+ * The scripted server on its own port of 127.0.0.1, as the variant says; with `http2` (TLS
+ * variants only), the standalone `http2: true` server: HTTP/2 extended CONNECT and HTTP/1.1
+ * upgrades on the one port.
+ */
+export async function startScriptedServer(variant: Variant, http2 = false): Promise<ScriptedServer> {
+  const tls = variant.tls ? await testCertificate() : undefined;
+  if (http2 && tls === undefined) throw new Error('the http2 scripted server needs a TLS variant');
+  const { server, observed } = createScriptedServer(
+    {
+      host: '127.0.0.1',
+      port: 0,
+      ...(tls === undefined ? {} : { tls: { cert: tls.cert, key: tls.key }, http2 }),
+    },
+    variant.deflate,
+  );
+  const address = await server.listen();
+  return {
+    url: `${tls === undefined ? 'ws' : 'wss'}://127.0.0.1:${address.port}`,
+    ...(tls === undefined ? {} : { ca: tls.cert }),
+    ...observed,
+  };
+}
+
+/**
+ * The scripted server attached to a running HTTPS server (node:http2 with `allowHTTP1`, so
+ * extended CONNECT streams and HTTP/1.1 upgrades alike) at `url`, the server's own origin.
+ * `close()` closes the WebSocket server only: the HTTPS server is the caller's.
+ */
+export function attachScriptedServer(
+  https: NonNullable<ServerOptions<ServerAction>['server']>,
+  url: string,
+  deflate: boolean,
+): ScriptedServer {
+  const { observed } = createScriptedServer({ server: https }, deflate);
+  return { url, ...observed };
 }

@@ -1,4 +1,5 @@
 import { DEFAULT_SUBSCRIBERS, parseSubscribers } from './fanout-cases.js';
+import { DEFAULT_HTTP2_CONNECTIONS } from './http2-cases.js';
 import { SOAK_DEFAULTS } from './soak.js';
 import { DEFAULT_IDLE_CONNECTIONS } from './workloads.js';
 
@@ -21,6 +22,10 @@ export interface CliOptions {
   /** Fan-out mode: one publisher, many subscribers. */
   fanout: boolean;
   subscribers: number[];
+  /** HTTP/2 mode: echo and memory over HTTP/2 extended CONNECT vs wss:// HTTP/1.1. */
+  http2: boolean;
+  /** Idle WebSockets for the HTTP/2 mode's memory rows. */
+  h2Connections: number;
 }
 
 export const USAGE = `Usage: node apps/bench/dist/cli.js [options]
@@ -57,7 +62,16 @@ Fan-out (one publisher, N subscribers; 64 B and 16 KiB; without and with permess
   --duration, --warmup, --rounds, --clients, --no-pin, --out apply as above.
 
   Only a full fan-out run (default subscriber counts, not --quick) writes results/fanout-latest.md;
-  other runs write their report to results/raw/.`;
+  other runs write their report to results/raw/.
+
+HTTP/2 (websock's echo over HTTP/2 extended CONNECT vs wss:// HTTP/1.1, one TLS port; memory per WebSocket):
+  --http2                 run the HTTP/2 comparison instead of the workloads
+  --h2-connections <n>    idle WebSockets for the memory rows (default ${DEFAULT_HTTP2_CONNECTIONS}); implies --http2
+  --http2 --quick         smoke run: 300ms, 100ms warm-up, 1 round
+  --duration, --warmup, --rounds, --no-pin, --out apply as above (one load generator).
+
+  Only a full HTTP/2 run (the defaults) writes results/http2-latest.md; other runs write their
+  report to results/raw/.`;
 
 /** "2s", "500ms", "3m", "1.5" (seconds) to milliseconds. */
 export function parseDuration(text: string): number {
@@ -97,6 +111,8 @@ export function parseCli(argv: readonly string[]): CliOptions {
     soakConnections: SOAK_DEFAULTS.connections,
     fanout: false,
     subscribers: [...DEFAULT_SUBSCRIBERS],
+    http2: false,
+    h2Connections: DEFAULT_HTTP2_CONNECTIONS,
   };
   const explicit = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
@@ -160,6 +176,13 @@ export function parseCli(argv: readonly string[]): CliOptions {
         options.fanout = true;
         options.subscribers = parseSubscribers(value());
         break;
+      case '--http2':
+        options.http2 = true;
+        break;
+      case '--h2-connections':
+        options.http2 = true;
+        options.h2Connections = positiveInteger(flag, value());
+        break;
       case '--help':
       case '-h':
         options.help = true;
@@ -180,6 +203,14 @@ export function parseCli(argv: readonly string[]): CliOptions {
   if (options.soak && options.workloads.length > 0) throw new RangeError('--workloads does not apply to --soak');
   if (options.fanout && (options.soak || options.workloads.length > 0 || options.servers.length > 0)) {
     throw new RangeError('--fanout runs its own matrix: --soak, --workloads and --servers do not apply');
+  }
+  if (options.http2 && (options.soak || options.fanout || options.workloads.length > 0 || options.servers.length > 0)) {
+    throw new RangeError('--http2 runs its own matrix: --soak, --fanout, --workloads and --servers do not apply');
+  }
+  if (options.http2 && explicit.has('--clients')) {
+    throw new RangeError(
+      '--http2 runs one load generator (its HTTP/2 WebSockets share one session): --clients does not apply',
+    );
   }
   return options;
 }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Child, describeMachine, type Machine, planOpenFiles, planPlacement } from './child.js';
 import type { LoadReply, ServerReply, ServerStats } from './ipc.js';
+import type { SecureLink } from './secure-load.js';
 import { SERVERS, type ServerDef } from './servers.js';
 import { median, quantile } from './stats.js';
 import { WORKLOADS, WorkloadKind, type WorkloadSpec } from './workloads.js';
@@ -56,6 +57,8 @@ export interface Measurement {
   idleConnections?: number;
   idleRssBytesPerConnection?: number;
   idleHeapBytesPerConnection?: number;
+  /** wss:// only: the TLS the load generator negotiated (protocol, cipher, ALPN). */
+  tls?: string;
 }
 
 export interface SummaryRow {
@@ -94,14 +97,14 @@ export interface BenchResult {
 const READY = /^ready \S+ port=\d+/;
 
 /** Retries allowed per run, so a busy machine cannot stretch a run without bound. */
-const MAX_RETRIES = 10;
+export const MAX_RETRIES = 10;
 /**
  * Under load, one side of the loop is always the bottleneck: the pinned server or the generator
  * keeps its core nearly busy. When neither does, other processes had the cores.
  */
 const CONTENDED_BELOW = 0.75;
 
-function looksContended(m: Measurement): boolean {
+export function looksContended(m: Measurement): boolean {
   if (!m.ok || m.serverCpuLoad === undefined || m.clientCpuLoad === undefined) return false;
   return Math.max(m.serverCpuLoad, m.clientCpuLoad) < CONTENDED_BELOW;
 }
@@ -277,8 +280,10 @@ function describe(m: Measurement): string {
   );
 }
 
-interface MeasureContext {
+export interface MeasureContext {
   generators: Child[];
+  /** wss:// (the HTTP/2 bench): how the generators connect; absent for ws:// over TCP. */
+  secure?: SecureLink | undefined;
   distDir: string;
   durationMs: number;
   warmupMs: number;
@@ -288,7 +293,13 @@ interface MeasureContext {
   onInfo(info: Record<string, string>): void;
 }
 
-async function measure(server: ServerDef, workload: WorkloadSpec, round: number, context: MeasureContext) {
+/** One measurement: starts the server, runs the workload against it, stops the server by PID. */
+export async function measure(
+  server: ServerDef,
+  workload: WorkloadSpec,
+  round: number,
+  context: MeasureContext,
+): Promise<Measurement> {
   const base: Measurement = { server: server.name, workload: workload.id, round, ok: false, errors: 0 };
   let child: Child | undefined;
   let started = false;
@@ -327,18 +338,22 @@ type Stopped = Extract<LoadReply, { type: 'stopped' }>;
 type Marked = Extract<LoadReply, { type: 'mark' }>;
 
 async function setupAll(
-  generators: Child[],
+  context: MeasureContext,
   workload: WorkloadSpec,
   port: number,
   tcp: boolean,
   total: number,
   timeoutMs: number,
-): Promise<{ active: Child[]; connected: number }> {
+): Promise<{ active: Child[]; connected: number; tls: string | undefined }> {
+  const { generators, secure } = context;
   const shares = split(total, generators.length);
   const active = generators.filter((_, i) => shares[i]! > 0);
   const replies = await Promise.all(
     active.map((generator, i) =>
-      generator.request<Ready>({ type: 'setup', spec: workload, port, connections: shares[i]!, tcp }, timeoutMs),
+      generator.request<Ready>(
+        { type: 'setup', spec: workload, port, connections: shares[i]!, tcp, secure },
+        timeoutMs,
+      ),
     ),
   );
   const failed = replies.reduce((sum, reply) => sum + reply.failed, 0);
@@ -347,7 +362,11 @@ async function setupAll(
       `${failed} of ${total} connections failed to open: ${replies.find((r) => r.firstError)?.firstError}`,
     );
   }
-  return { active, connected: replies.reduce((sum, reply) => sum + reply.connections, 0) };
+  return {
+    active,
+    connected: replies.reduce((sum, reply) => sum + reply.connections, 0),
+    tls: replies.find((reply) => reply.tls !== undefined)?.tls,
+  };
 }
 
 async function measureLoad(
@@ -357,7 +376,7 @@ async function measureLoad(
   workload: WorkloadSpec,
   context: MeasureContext,
 ): Promise<Partial<Measurement>> {
-  const { active } = await setupAll(context.generators, workload, port, tcp, workload.connections, 30_000);
+  const { active, tls } = await setupAll(context, workload, port, tcp, workload.connections, 30_000);
   await Promise.all(active.map((generator) => generator.request({ type: 'go' }, 5_000)));
   await sleep(context.warmupMs);
 
@@ -403,6 +422,7 @@ async function measureLoad(
     clientCpuLoad,
     peakRssBytes: serverEnd.stats.maxRss,
   };
+  if (tls !== undefined) result.tls = tls;
   const p50 = quantile(latencies, 0.5);
   const p99 = quantile(latencies, 0.99);
   if (p50 !== undefined) result.p50Ms = p50;
@@ -424,19 +444,12 @@ async function measureIdle(
   context: MeasureContext,
 ): Promise<Partial<Measurement>> {
   // Warm the accept/upgrade path so its code and first allocations are not billed to the connections.
-  await setupAll(context.generators, workload, port, tcp, Math.min(100, context.idleConnections), 30_000);
+  await setupAll(context, workload, port, tcp, Math.min(100, context.idleConnections), 30_000);
   await Promise.all(context.generators.map((generator) => generator.request({ type: 'stop' }, 10_000)));
   await sleep(100);
   const before = (await server.request<ServerReply>({ type: 'gc' }, 10_000)).stats;
 
-  const { active, connected } = await setupAll(
-    context.generators,
-    workload,
-    port,
-    tcp,
-    context.idleConnections,
-    120_000,
-  );
+  const { active, connected, tls } = await setupAll(context, workload, port, tcp, context.idleConnections, 120_000);
   // Let the server finish whatever the last upgrades scheduled before it is weighed.
   await sleep(200);
   const after = (await server.request<ServerReply>({ type: 'gc' }, 10_000)).stats;
@@ -450,6 +463,7 @@ async function measureIdle(
     idleHeapBytesPerConnection: (after.heapUsed + after.external - before.heapUsed - before.external) / connected,
     peakRssBytes: after.maxRss,
   };
+  if (tls !== undefined) result.tls = tls;
   if (!after.gc) result.firstError = 'global.gc unavailable: memory measured without a collection';
   return result;
 }

@@ -1,8 +1,6 @@
 // The fan-out report: one table per case (deliveries/s and their ratio to ws's loop, server CPU
 // per delivery, p50/p99 publish-to-receipt latency), the goals, and where it was written.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { FanoutResult } from './fanout.js';
 import {
   DEFAULT_SUBSCRIBERS,
@@ -13,6 +11,7 @@ import {
   implsFor,
 } from './fanout-cases.js';
 import { table } from './report.js';
+import { writeMarkdownReport } from './report-files.js';
 
 const int = (value: number | undefined) => (value === undefined ? 'n/a' : Math.round(value).toLocaleString('en-US'));
 const fixed = (value: number | undefined, digits: number) => (value === undefined ? 'n/a' : value.toFixed(digits));
@@ -118,14 +117,5 @@ export function writeFanoutReport(
   outDir: string,
   full: boolean,
 ): { json: string; markdown: string; text: string } {
-  const stamp = result.startedAt.replace(/[:.]/g, '-');
-  const rawDir = join(outDir, 'raw');
-  mkdirSync(rawDir, { recursive: true });
-  const base = full ? `${stamp}-fanout` : `${stamp}-fanout-partial`;
-  const json = join(rawDir, `${base}.json`);
-  writeFileSync(json, `${JSON.stringify(result, null, 2)}\n`);
-  const text = renderFanoutMarkdown(result);
-  const markdown = full ? join(outDir, 'fanout-latest.md') : join(rawDir, `${base}.md`);
-  writeFileSync(markdown, text);
-  return { json, markdown, text };
+  return writeMarkdownReport(outDir, 'fanout', result, full, renderFanoutMarkdown(result));
 }

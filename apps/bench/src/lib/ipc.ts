@@ -2,6 +2,7 @@
 // IPC channel that `spawn(..., { stdio: [..., 'ipc'] })` opens. Every request carries an id and
 // gets exactly one reply with the same id.
 
+import type { SecureLink } from './secure-load.js';
 import type { WorkloadSpec } from './workloads.js';
 
 export interface ServerStats {
@@ -180,7 +181,16 @@ export interface FanoutReply {
 
 export type LoadRequest =
   | FanoutRequest
-  | { id: number; type: 'setup'; spec: WorkloadSpec; port: number; connections: number; tcp: boolean }
+  | {
+      id: number;
+      type: 'setup';
+      spec: WorkloadSpec;
+      port: number;
+      connections: number;
+      tcp: boolean;
+      /** wss:// over HTTP/1.1 or HTTP/2 (the HTTP/2 bench); absent: ws:// over plain TCP. */
+      secure?: SecureLink | undefined;
+    }
   | { id: number; type: 'go' }
   /** Takes a mark; `record` turns latency sampling on (first mark) or off (second mark). */
   | { id: number; type: 'mark'; record: boolean }
@@ -197,7 +207,15 @@ export type LoadRequest =
 
 export type LoadReply =
   | FanoutReply
-  | { id: number; type: 'ready'; connections: number; failed: number; firstError?: string }
+  | {
+      id: number;
+      type: 'ready';
+      connections: number;
+      failed: number;
+      firstError?: string;
+      /** wss:// only: the TLS the first connection negotiated (protocol, cipher, ALPN). */
+      tls?: string;
+    }
   | { id: number; type: 'ok' }
   | { id: number; type: 'mark'; mark: LoadMark }
   | { id: number; type: 'stopped'; latencies: number[]; samples: number; errors: number; firstError?: string }

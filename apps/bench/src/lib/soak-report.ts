@@ -1,10 +1,11 @@
 // Markdown for results/soak-latest.md: what the soak did, a verdict per server (trends over the
 // second half of the churn phase, release after the drain) and a time series table per server.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SoakCounters, SoakSample } from './ipc.js';
 import { table } from './report.js';
+import { startReport } from './report-files.js';
 import { SOAK_DEFAULTS, type SoakPoint, type SoakResult, type SoakServerResult } from './soak.js';
 import { GROWTH_LIMIT, HANDLE_SLACK, type Trend } from './soak-analysis.js';
 import { renderSoakSvg } from './soak-svg.js';
@@ -285,14 +286,7 @@ export function writeSoakReport(
   outDir: string,
   full: boolean,
 ): { json: string; markdown: string; svg: string; text: string } {
-  const stamp = result.startedAt.replace(/[:.]/g, '-');
-  const rawDir = join(outDir, 'raw');
-  mkdirSync(rawDir, { recursive: true });
-  const base = full ? `${stamp}-soak` : `${stamp}-soak-partial`;
-  const json = join(rawDir, `${base}.json`);
-  writeFileSync(json, `${JSON.stringify(result, null, 2)}\n`);
-  const dir = full ? outDir : rawDir;
-  const name = full ? 'soak-latest' : base;
+  const { json, dir, name } = startReport(outDir, 'soak', result, full);
   const text = renderSoakMarkdown(result, `${name}.svg`);
   const markdown = join(dir, `${name}.md`);
   const svg = join(dir, `${name}.svg`);

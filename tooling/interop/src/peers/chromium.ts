@@ -1,13 +1,21 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium } from 'playwright-core';
+import { type Browser, chromium } from 'playwright-core';
 import type { CaseResult, EchoCase } from '../cases.js';
 import type { Target } from '../servers.js';
 import { runWhatwgCases, type WhatwgRunInput } from './whatwg.js';
 
 /** Debian's chromium package; Playwright's own browser download is never used. */
 export const CHROMIUM_PATH = process.env.INTEROP_CHROMIUM ?? '/usr/bin/chromium';
+
+/** The switches every test browser gets: headless in a container, no GPU, no calls home. */
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage'];
+
+/** Debian's headless Chromium with the common switches and `extraArgs`. */
+export function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS, ...extraArgs] });
+}
 
 export interface ChromiumPeer {
   /** Runs the cases with the browser's own WebSocket, in the one page. */
@@ -53,10 +61,7 @@ export async function startChromiumPeer(): Promise<ChromiumPeer> {
   await once(pageServer, 'listening');
   const origin = `http://127.0.0.1:${(pageServer.address() as AddressInfo).port}`;
 
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage'],
-  });
+  const browser = await launchChromium();
   const context = await browser.newContext({ ignoreHTTPSErrors: true });
   const page = await context.newPage();
   await page.goto(`${origin}/`);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaseResult, EchoCase } from '../../src/cases.js';
-import { CLOSE_CASES } from '../../src/close-cases.js';
+import { CLOSE_CASES, type CloseCase } from '../../src/close-cases.js';
 import { type ScriptedServer, type ServerSideClose, startScriptedServer } from '../../src/scripted-server.js';
 import { type Target, VARIANTS } from '../../src/servers.js';
 
@@ -19,7 +19,7 @@ export interface ClosePeer {
  */
 export function defineCloseSuite(peer: ClosePeer): void {
   describe.each(VARIANTS)(`${peer.name} closing against a scripted server over $name`, (variant) => {
-    const outcomes: Array<{ client: CaseResult | undefined; server: readonly ServerSideClose[] }> = [];
+    const outcomes: CloseOutcome[] = [];
     const running = new Set<ScriptedServer>();
 
     beforeAll(async () => {
@@ -41,22 +41,36 @@ export function defineCloseSuite(peer: ClosePeer): void {
     it.each(CLOSE_CASES.map((closeCase, index) => ({ closeCase, index, title: closeCase.name })))(
       '$title',
       ({ closeCase, index }) => {
-        const outcome = outcomes[index];
-        expect(outcome, 'no outcome for this case').toBeDefined();
-        if (outcome === undefined) return;
-        const { client, server } = outcome;
-        expect(client, 'the peer reported no result').toBeDefined();
-        if (client === undefined) return;
-        expect({ opened: client.opened, protocol: client.protocol }).toEqual({ opened: true, protocol: '' });
-        expect(client.echoes, 'the echo came back before the close').toEqual(closeCase.expectEchoes);
-        expect(client.close, 'close as the client saw it').toEqual(closeCase.expectClose);
-        // No `error` event, even when the server went away: WHATWG fires it only where the client
-        // had to fail the connection (a protocol error), and a vanished peer is merely closed (1006).
-        expect(client.error).toBeUndefined();
-        expect(server, 'close as the server saw it').toEqual([closeCase.expectServerClose]);
-        if (variant.deflate && peer.offersDeflate) expect(client.extensions).toContain('permessage-deflate');
-        else expect(client.extensions).toBe('');
+        expectCloseOutcome(closeCase, outcomes[index], variant.deflate && peer.offersDeflate);
       },
     );
   });
+}
+
+/** One close case as both ends saw it. */
+export interface CloseOutcome {
+  readonly client: CaseResult | undefined;
+  readonly server: readonly ServerSideClose[];
+}
+
+/**
+ * What one close case must have produced: the echo before the close, the close the client
+ * saw and the one the server's handler reported, no error event; permessage-deflate
+ * negotiated exactly when both sides have it (`deflate`).
+ */
+export function expectCloseOutcome(closeCase: CloseCase, outcome: CloseOutcome | undefined, deflate: boolean): void {
+  expect(outcome, 'no outcome for this case').toBeDefined();
+  if (outcome === undefined) return;
+  const { client, server } = outcome;
+  expect(client, 'the peer reported no result').toBeDefined();
+  if (client === undefined) return;
+  expect({ opened: client.opened, protocol: client.protocol }).toEqual({ opened: true, protocol: '' });
+  expect(client.echoes, 'the echo came back before the close').toEqual(closeCase.expectEchoes);
+  expect(client.close, 'close as the client saw it').toEqual(closeCase.expectClose);
+  // No `error` event, even when the server went away: WHATWG fires it only where the client
+  // had to fail the connection (a protocol error), and a vanished peer is merely closed (1006).
+  expect(client.error).toBeUndefined();
+  expect(server, 'close as the server saw it').toEqual([closeCase.expectServerClose]);
+  if (deflate) expect(client.extensions).toContain('permessage-deflate');
+  else expect(client.extensions).toBe('');
 }

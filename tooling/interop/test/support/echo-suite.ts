@@ -36,22 +36,37 @@ export function defineEchoSuite(peer: Peer): void {
     it.each(cases.map((echoCase, index) => ({ echoCase, index, title: echoCase.name })))(
       '$title',
       ({ echoCase, index }) => {
-        const result = results[index];
-        expect(result, 'the peer reported no result for this case').toBeDefined();
-        if (result === undefined) return;
-        expect({ opened: result.opened, error: result.error }).toEqual({ opened: true, error: undefined });
-        expect(result.protocol, 'selected subprotocol').toBe(echoCase.expectProtocol);
-        expect(firstDifference(echoCase.messages, result.echoes), 'echoes differ from what was sent').toBeUndefined();
-        expect(result.close, 'close as the client saw it').toEqual({
-          code: echoCase.expectClose.code,
-          reason: echoCase.expectClose.reason,
-          wasClean: peer.exposesWasClean ? true : null,
+        expectEchoResult(echoCase, results[index], {
+          deflate: variant.deflate && peer.offersDeflate,
+          exposesWasClean: peer.exposesWasClean,
         });
-        if (echoCase.checksDeflate) {
-          if (variant.deflate && peer.offersDeflate) expect(result.extensions).toContain('permessage-deflate');
-          else expect(result.extensions).toBe('');
-        }
       },
     );
   });
+}
+
+/**
+ * What one echo case must have produced: opened without error, the expected subprotocol, every
+ * message back unchanged and in order, the expected close; on the case that checks it,
+ * permessage-deflate negotiated exactly when both sides have it (`deflate`).
+ */
+export function expectEchoResult(
+  echoCase: EchoCase,
+  result: CaseResult | undefined,
+  expected: { readonly deflate: boolean; readonly exposesWasClean: boolean },
+): void {
+  expect(result, 'the peer reported no result for this case').toBeDefined();
+  if (result === undefined) return;
+  expect({ opened: result.opened, error: result.error }).toEqual({ opened: true, error: undefined });
+  expect(result.protocol, 'selected subprotocol').toBe(echoCase.expectProtocol);
+  expect(firstDifference(echoCase.messages, result.echoes), 'echoes differ from what was sent').toBeUndefined();
+  expect(result.close, 'close as the client saw it').toEqual({
+    code: echoCase.expectClose.code,
+    reason: echoCase.expectClose.reason,
+    wasClean: expected.exposesWasClean ? true : null,
+  });
+  if (echoCase.checksDeflate) {
+    if (expected.deflate) expect(result.extensions).toContain('permessage-deflate');
+    else expect(result.extensions).toBe('');
+  }
 }

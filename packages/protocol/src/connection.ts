@@ -1,10 +1,11 @@
 import { assertSendableCloseCode, CloseCode, encodeClosePayload, parseClosePayload } from '@websock/close';
-import { encodeFrame, FrameParser, Opcode } from '@websock/frame';
+import { encodeFrame, type Frame, FrameParser, type FramePiece, Opcode } from '@websock/frame';
 import { isUtf8, Utf8Validator } from '@websock/utf8';
 import { MessageAccumulator } from './accumulator.js';
 import { InvalidStateError, type ProtocolError, ProtocolErrorCode, toProtocolError, violation } from './errors.js';
 import type { EncodedMessage, MessageExtension } from './extension.js';
 import { type PreparedFrame, preparedFrameProblem, preparedLength } from './prepared.js';
+import { StreamedMessage, type StreamOwner } from './streamed.js';
 
 export type Role = 'server' | 'client';
 export type ConnectionState = 'connecting' | 'open' | 'closing' | 'closed';
@@ -15,6 +16,9 @@ export const DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024 * 1024;
 const MAX_CONTROL_PAYLOAD = 125;
 const EMPTY = new Uint8Array(0);
 const NO_MESSAGE = -1;
+/** Why input is held (`holds`): an asynchronous decode runs, or the application asked (`pauseInput`). */
+const HOLD_DECODE = 1;
+const HOLD_APP = 2;
 
 /**
  * What the core reports, and the only way bytes leave it. Every call is synchronous
@@ -30,6 +34,20 @@ export interface ConnectionHandler {
   write(header: Uint8Array, payload: Uint8Array): void;
   /** A complete message. `data` may be a view into the received chunk. */
   message(data: Uint8Array, isBinary: boolean): void;
+  /**
+   * A message reported in pieces begins (see `messageStreamThreshold`): its bytes follow in
+   * `messageChunk` calls, then `messageEnd`. Other events (ping, pong) may come in between;
+   * a failure (`error`) or the transport's end means the message will not be finished.
+   */
+  messageStart?(isBinary: boolean): void;
+  /**
+   * The next bytes of that message, checked: within `maxMessageSize`, and for text, valid
+   * UTF-8 so far (a chunk may end inside a character). A view into the received chunk or a
+   * decoder's output: consume it now or keep it as it is (the core never writes to it again).
+   */
+  messageChunk?(data: Uint8Array): void;
+  /** That message is complete (and, for text, ends on a character boundary). */
+  messageEnd?(): void;
   /** A ping arrived; the pong has already been written. */
   ping?(data: Uint8Array): void;
   pong?(data: Uint8Array): void;
@@ -43,7 +61,10 @@ export interface ConnectionHandler {
    * waits a little for the server to do it, then closes it itself. Called once.
    */
   closeTransport(): void;
-  /** An asynchronous extension transform is running: stop reading until `resume`. */
+  /**
+   * The core takes no input until `resume`: an asynchronous extension transform is running, or
+   * the application called `pauseInput()`. Stop reading from the transport meanwhile.
+   */
   pause?(): void;
   resume?(): void;
 }
@@ -55,6 +76,15 @@ export interface ConnectionOptions {
   readonly maxMessageSize?: number;
   /** Negotiated per-message extensions (at most one per RSV bit). */
   readonly extensions?: readonly MessageExtension[];
+  /**
+   * Report a message in pieces as it arrives (`messageStart`, `messageChunk`..., `messageEnd`)
+   * instead of whole (`message`) once it is known to reach this many bytes on the wire: from the
+   * header of its first frame, or when its fragments add up to it. A large frame is then never
+   * held whole: its bytes are reported as they come. Smaller messages still come whole.
+   * Default: never (`Infinity`). Needs the three handler methods, and extensions that implement
+   * `decodeStream`.
+   */
+  readonly messageStreamThreshold?: number;
 }
 
 export interface CloseRecord {
@@ -142,8 +172,15 @@ export class Connection {
   /** Payload bytes of the in-progress frame already validated (fail-fast inside one frame). */
   private partialValidated = 0;
 
-  // Asynchronous extension work: input waits while a decode runs, output queues behind an encode.
-  private decoding = false;
+  // Messages reported in pieces: from this size on (Infinity: never), and the one in progress.
+  private streamThreshold = Number.POSITIVE_INFINITY;
+  private streamed: StreamedMessage | null = null;
+  private streamOwner: StreamOwner | null = null;
+
+  // Input waits while `holds` is not 0 (see HOLD_*); output queues behind an encode.
+  private holds = 0;
+  /** `processFrames` is on the stack: a handler that resumes input must not start a second loop. */
+  private looping = false;
   private readonly outgoing: Outgoing[] = [];
   private queuedBytes = 0;
   /** Opcode of the fragmented message being sent (see `sendFragment`), NO_MESSAGE when none. */
@@ -171,6 +208,65 @@ export class Connection {
     }
     this.extensionRsv = rsv;
     this.parser = new FrameParser({ role: this.role, maxPayloadLength: this.maxMessageSize, allowedRsv: rsv });
+    if (options.messageStreamThreshold !== undefined) this.messageStreamThreshold = options.messageStreamThreshold;
+  }
+
+  /**
+   * Messages known to reach this many bytes on the wire are reported in pieces (see the option).
+   * Settable, e.g. to `Infinity` to have every message whole again; it applies from the next
+   * message on. Throws RangeError for a negative value, TypeError when the handler lacks
+   * `messageStart`, `messageChunk` or `messageEnd` or an extension lacks `decodeStream`.
+   */
+  get messageStreamThreshold(): number {
+    return this.streamThreshold;
+  }
+
+  set messageStreamThreshold(value: number) {
+    if (!(value >= 0)) throw new RangeError('messageStreamThreshold must be a non-negative number');
+    if (value !== Number.POSITIVE_INFINITY) {
+      const handler = this.handler;
+      if (handler.messageStart === undefined || handler.messageChunk === undefined || handler.messageEnd === undefined)
+        throw new TypeError('streamed messages need the handler methods messageStart, messageChunk and messageEnd');
+      for (const extension of this.extensions) {
+        if (extension.decodeStream === undefined)
+          throw new TypeError(`extension ${extension.name} cannot decode a message in pieces (no decodeStream)`);
+      }
+    }
+    this.streamThreshold = value;
+  }
+
+  /**
+   * Stops reporting what arrives (message chunks, and every event after them) until
+   * `resumeInput()`: the application is behind. Received bytes wait in the core, a streamed
+   * message's decoder stops producing, and the handler's `pause` asks the I/O layer to stop
+   * reading, so memory stays bounded. A second call does nothing.
+   */
+  pauseInput(): void {
+    if (this.currentState === 'closed' || (this.holds & HOLD_APP) !== 0) return;
+    this.holdInput(HOLD_APP);
+    this.streamed?.pause();
+  }
+
+  /** Undoes `pauseInput()`: what waits is reported (now, or after a running decode). */
+  resumeInput(): void {
+    if ((this.holds & HOLD_APP) === 0) return;
+    this.streamed?.resume();
+    this.releaseInput(HOLD_APP);
+  }
+
+  private holdInput(reason: number): void {
+    const before = this.holds;
+    this.holds = before | reason;
+    if (before === 0) this.handler.pause?.();
+  }
+
+  /** Drops a reason to hold input; the last one gone, reading resumes and waiting input is processed. */
+  private releaseInput(reason: number): void {
+    if ((this.holds & reason) === 0) return;
+    this.holds &= ~reason;
+    if (this.holds !== 0) return;
+    this.handler.resume?.();
+    this.processFrames();
   }
 
   get state(): ConnectionState {
@@ -231,6 +327,7 @@ export class Connection {
       const dropped = this.outgoing.splice(0);
       for (const item of dropped) if (item.kind === 'marker') item.written(false);
       this.queuedBytes = 0;
+      this.abandonStream();
       for (const extension of this.extensions) extension.dispose?.();
     }
     const code = this.receivedClose?.code ?? this.failure?.closeCode ?? CloseCode.Abnormal;
@@ -442,16 +539,30 @@ export class Connection {
   // ---- input ----
 
   private processFrames(): void {
+    // A handler that resumed input from inside the loop: the running loop goes on by itself.
+    if (this.looping) return;
+    this.looping = true;
+    try {
+      this.readFrames();
+    } finally {
+      this.looping = false;
+    }
+  }
+
+  private readFrames(): void {
     const parser = this.parser;
-    while (!this.discarding && !this.decoding) {
+    while (!this.discarding && this.holds === 0) {
       // Cap the next frame so the whole message stays within the limit; control
       // frames are capped at 125 bytes by the parser, so never go below that.
-      const messageSoFar = this.messageOpcode === NO_MESSAGE ? 0 : this.fragments.length;
+      const streamed = this.streamed;
+      const messageSoFar =
+        streamed !== null ? streamed.wireBytes : this.messageOpcode === NO_MESSAGE ? 0 : this.fragments.length;
       const cap = Math.max(MAX_CONTROL_PAYLOAD, this.maxMessageSize - messageSoFar);
       if (parser.maxPayloadLength !== cap) parser.maxPayloadLength = cap;
-      let frame: ReturnType<FrameParser['next']>;
+      let frame: Frame | FramePiece | null;
       try {
-        frame = parser.next();
+        frame =
+          this.streamThreshold === Number.POSITIVE_INFINITY ? parser.next() : parser.nextPiece(this.pieceThreshold());
       } catch (error) {
         this.fail(error);
         return;
@@ -459,6 +570,10 @@ export class Connection {
       if (frame === null) {
         this.validatePartialText();
         return;
+      }
+      if (isPiece(frame)) {
+        this.onPiece(frame);
+        continue;
       }
       const validatedBefore = this.partialValidated;
       this.partialValidated = 0;
@@ -489,6 +604,12 @@ export class Connection {
   private onDataFrame(opcode: number, fin: boolean, rsv: number, payload: Uint8Array, validatedBefore: number): void {
     if (this.messageOpcode !== NO_MESSAGE) {
       this.fail(violation(ProtocolErrorCode.ExpectedContinuation, 'a new message started inside a fragmented one'));
+      return;
+    }
+    if (payload.length >= this.streamThreshold && validatedBefore === 0) {
+      this.messageOpcode = opcode;
+      this.messageRsv = rsv;
+      if (this.beginStream(null)) this.streamBytes(payload, fin);
       return;
     }
     const isText = opcode === Opcode.Text;
@@ -523,8 +644,16 @@ export class Connection {
       return;
     }
     if (this.rejectRsv(rsv)) return;
+    if (this.streamed !== null) {
+      this.streamBytes(payload, fin);
+      return;
+    }
     if (this.fragments.length + payload.length > this.maxMessageSize) {
       this.failTooBig();
+      return;
+    }
+    if (this.fragments.length + payload.length >= this.streamThreshold && validatedBefore === 0) {
+      if (this.beginStream(this.fragments.take())) this.streamBytes(payload, fin);
       return;
     }
     const isText = this.messageOpcode === Opcode.Text;
@@ -544,6 +673,120 @@ export class Connection {
     this.messageRsv = 0;
     this.utf8Active = false;
     this.deliver(message, opcode, messageRsv);
+  }
+
+  /**
+   * The smallest data frame the parser returns in pieces: any frame of a message being streamed;
+   * else the rest of the way to the threshold (a message that reaches it streams).
+   */
+  private pieceThreshold(): number {
+    if (this.streamed !== null) return 0;
+    return this.messageOpcode === NO_MESSAGE ? this.streamThreshold : this.streamThreshold - this.fragments.length;
+  }
+
+  /** A piece of a data frame too large to hold (see `FrameParser.nextPiece`): the message streams. */
+  private onPiece(piece: FramePiece): void {
+    if (piece.offset === 0) {
+      if (piece.opcode !== Opcode.Continuation) {
+        if (this.messageOpcode !== NO_MESSAGE) {
+          this.fail(violation(ProtocolErrorCode.ExpectedContinuation, 'a new message started inside a fragmented one'));
+          return;
+        }
+        this.messageOpcode = piece.opcode;
+        this.messageRsv = piece.rsv;
+        if (!this.beginStream(null)) return;
+      } else {
+        if (this.messageOpcode === NO_MESSAGE) {
+          this.fail(
+            violation(ProtocolErrorCode.UnexpectedContinuation, 'a continuation frame without a message to continue'),
+          );
+          return;
+        }
+        if (this.rejectRsv(piece.rsv)) return;
+        if (this.streamed === null && !this.beginStream(this.fragments.take())) return;
+      }
+    }
+    this.streamBytes(piece.payload, piece.fin && piece.offset + piece.payload.length === piece.frameLength);
+  }
+
+  /**
+   * The message in `messageOpcode`/`messageRsv` is reported in pieces from now on. `gathered`
+   * holds its fragments received before it reached the threshold (text among them already
+   * validated), null when it streams from its start. False when the connection was failed.
+   */
+  private beginStream(gathered: Uint8Array | null): boolean {
+    const rsv = this.messageRsv;
+    const transformed = (rsv & this.extensionRsv) !== 0;
+    const isText = this.messageOpcode === Opcode.Text;
+    // The validator of untransformed text carries on from the gathered fragments; decoded text starts afresh.
+    if (isText && (gathered === null || transformed)) this.utf8.reset();
+    this.utf8Active = isText;
+    this.streamOwner ??= {
+      maxMessageSize: this.maxMessageSize,
+      chunk: (data) => this.handler.messageChunk?.(data),
+      fail: (error) => this.fail(error),
+    };
+    let streamed: StreamedMessage;
+    try {
+      streamed = new StreamedMessage(
+        this.streamOwner,
+        isText ? this.utf8 : null,
+        transformed ? this.extensionFor(rsv) : null,
+        rsv,
+      );
+    } catch (error) {
+      this.fail(error);
+      return false;
+    }
+    this.streamed = streamed;
+    this.handler.messageStart?.(!isText);
+    if (gathered === null || gathered.length === 0) return !this.discarding;
+    if (!transformed) {
+      // Already counted and validated while gathered: report it as it is.
+      streamed.wireBytes = gathered.length;
+      this.handler.messageChunk?.(gathered);
+      return !this.discarding;
+    }
+    // A decode still running when the next piece is written is fine: decoders take writes in order.
+    const pending = streamed.write(gathered, false);
+    if (pending instanceof Promise) pending.catch(noop);
+    return pending !== false && !this.discarding;
+  }
+
+  /** The next bytes of the streamed message (`last` when they end it). */
+  private streamBytes(bytes: Uint8Array, last: boolean): void {
+    const streamed = this.streamed;
+    if (streamed === null) return;
+    const result = streamed.write(bytes, last);
+    if (result === false) return;
+    if (result === true) {
+      if (last) this.endStream(streamed);
+      return;
+    }
+    // An asynchronous decode: later input waits for it (order is preserved, memory bounded).
+    this.holdInput(HOLD_DECODE);
+    result.then(() => {
+      if (this.currentState === 'closed') return;
+      if (last && this.streamed === streamed && !streamed.hasFailed) this.endStream(streamed);
+      this.releaseInput(HOLD_DECODE);
+    }, noop);
+  }
+
+  private endStream(streamed: StreamedMessage): void {
+    if (this.streamed !== streamed) return;
+    this.streamed = null;
+    this.messageOpcode = NO_MESSAGE;
+    this.messageRsv = 0;
+    this.utf8Active = false;
+    this.handler.messageEnd?.();
+  }
+
+  /** The streamed message will not be finished: its decoder is released. */
+  private abandonStream(): void {
+    const streamed = this.streamed;
+    if (streamed === null) return;
+    this.streamed = null;
+    streamed.abort();
   }
 
   /** Validates a text fragment (or the rest of one already partly validated while it arrived). */
@@ -604,21 +847,23 @@ export class Connection {
       return;
     }
     // Later frames wait until this message is delivered: order is preserved.
-    this.decoding = true;
-    this.handler.pause?.();
+    this.holdInput(HOLD_DECODE);
     decoded.then(
       (data) => {
-        this.decoding = false;
-        if (this.discarding || this.currentState === 'closed') return;
+        if (this.discarding || this.currentState === 'closed') {
+          this.holds &= ~HOLD_DECODE;
+          return;
+        }
         this.deliverDecoded(data, isBinary);
-        this.handler.resume?.();
-        this.processFrames();
+        this.releaseInput(HOLD_DECODE);
       },
       (error: unknown) => {
-        this.decoding = false;
-        if (this.currentState === 'closed') return;
+        if (this.currentState === 'closed') {
+          this.holds &= ~HOLD_DECODE;
+          return;
+        }
         this.fail(error);
-        this.handler.resume?.();
+        this.releaseInput(HOLD_DECODE);
       },
     );
   }
@@ -648,8 +893,9 @@ export class Connection {
       this.fail(parsed.error);
       return;
     }
-    // Whatever follows a close frame is ignored (RFC 6455 §5.5.1).
+    // Whatever follows a close frame is ignored (RFC 6455 §5.5.1): a streamed message stays unfinished.
     this.discarding = true;
+    this.abandonStream();
     this.receivedClose = { code: parsed.code, reason: parsed.reason };
     this.closeInitiator ??= 'remote';
     this.handler.closeReceived?.(parsed.code, parsed.reason);
@@ -693,6 +939,7 @@ export class Connection {
     const error = toProtocolError(cause);
     this.failure = error;
     this.discarding = true;
+    this.abandonStream();
     this.messageOpcode = NO_MESSAGE;
     this.fragments.take();
     this.closeInitiator ??= 'local';
@@ -836,6 +1083,12 @@ function smallHeader(opcode: number, length: number): Uint8Array {
 
 function encodeCode(code: number): Uint8Array {
   return new Uint8Array([code >> 8, code & 0xff]);
+}
+
+function noop(): void {}
+
+function isPiece(frame: Frame | FramePiece): frame is FramePiece {
+  return (frame as Partial<FramePiece>).offset !== undefined;
 }
 
 function isPromise<T>(value: T | Promise<T>): value is Promise<T> {

@@ -16,9 +16,6 @@ export const DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024 * 1024;
 const MAX_CONTROL_PAYLOAD = 125;
 const EMPTY = new Uint8Array(0);
 const NO_MESSAGE = -1;
-/** Why input is held (`holds`): an asynchronous decode runs, or the application asked (`pauseInput`). */
-const HOLD_DECODE = 1;
-const HOLD_APP = 2;
 
 /**
  * What the core reports, and the only way bytes leave it. Every call is synchronous
@@ -177,8 +174,9 @@ export class Connection {
   private streamed: StreamedMessage | null = null;
   private streamOwner: StreamOwner | null = null;
 
-  // Input waits while `holds` is not 0 (see HOLD_*); output queues behind an encode.
-  private holds = 0;
+  // Input waits while an extension decode runs or the application paused it; output queues behind an encode.
+  private decodesRunning = 0;
+  private inputPaused = false;
   /** `processFrames` is on the stack: a handler that resumes input must not start a second loop. */
   private looping = false;
   private readonly outgoing: Outgoing[] = [];
@@ -212,7 +210,7 @@ export class Connection {
   }
 
   /**
-   * Messages known to reach this many bytes on the wire are reported in pieces (see the option).
+   * Messages that reach this many bytes (decoded) are reported in pieces (see the option).
    * Settable, e.g. to `Infinity` to have every message whole again; it applies from the next
    * message on. Throws RangeError for a negative value, TypeError when the handler lacks
    * `messageStart`, `messageChunk` or `messageEnd` or an extension lacks `decodeStream`.
@@ -242,29 +240,47 @@ export class Connection {
    * reading, so memory stays bounded. A second call does nothing.
    */
   pauseInput(): void {
-    if (this.currentState === 'closed' || (this.holds & HOLD_APP) !== 0) return;
-    this.holdInput(HOLD_APP);
+    if (this.currentState === 'closed' || this.inputPaused) return;
+    if (!this.inputHeld) this.handler.pause?.();
+    this.inputPaused = true;
     this.streamed?.pause();
   }
 
   /** Undoes `pauseInput()`: what waits is reported (now, or after a running decode). */
   resumeInput(): void {
-    if ((this.holds & HOLD_APP) === 0) return;
+    if (!this.inputPaused) return;
+    this.inputPaused = false;
     this.streamed?.resume();
-    this.releaseInput(HOLD_APP);
+    this.inputReleased();
   }
 
-  private holdInput(reason: number): void {
-    const before = this.holds;
-    this.holds = before | reason;
-    if (before === 0) this.handler.pause?.();
+  private get inputHeld(): boolean {
+    return this.inputPaused || this.decodesRunning > 0;
   }
 
-  /** Drops a reason to hold input; the last one gone, reading resumes and waiting input is processed. */
-  private releaseInput(reason: number): void {
-    if ((this.holds & reason) === 0) return;
-    this.holds &= ~reason;
-    if (this.holds !== 0) return;
+  /** An asynchronous decode starts: later input waits for it (order is preserved, memory bounded). */
+  private decodeStarted(): void {
+    if (!this.inputHeld) this.handler.pause?.();
+    this.decodesRunning++;
+  }
+
+  /**
+   * A decode settled: `then` reports its result (and may start another decode), then input flows
+   * again unless something else holds it. After the transport closed, nothing is reported.
+   */
+  private decodeSettled(then?: () => void): void {
+    if (this.currentState === 'closed') {
+      this.decodesRunning--;
+      return;
+    }
+    if (!this.discarding) then?.();
+    this.decodesRunning--;
+    this.inputReleased();
+  }
+
+  /** Whatever held input may be gone: if so, reading resumes and waiting input is processed. */
+  private inputReleased(): void {
+    if (this.inputHeld) return;
     this.handler.resume?.();
     this.processFrames();
   }
@@ -551,7 +567,7 @@ export class Connection {
 
   private readFrames(): void {
     const parser = this.parser;
-    while (!this.discarding && this.holds === 0) {
+    while (!this.discarding && !this.inputHeld) {
       // Cap the next frame so the whole message stays within the limit; control
       // frames are capped at 125 bytes by the parser, so never go below that.
       const streamed = this.streamed;
@@ -606,14 +622,16 @@ export class Connection {
       this.fail(violation(ProtocolErrorCode.ExpectedContinuation, 'a new message started inside a fragmented one'));
       return;
     }
-    if (payload.length >= this.streamThreshold && validatedBefore === 0) {
-      this.messageOpcode = opcode;
-      this.messageRsv = rsv;
-      if (this.beginStream(null)) this.streamBytes(payload, fin);
-      return;
-    }
     const isText = opcode === Opcode.Text;
     const transformed = (rsv & this.extensionRsv) !== 0;
+    if (this.streamThreshold !== Number.POSITIVE_INFINITY && validatedBefore === 0) {
+      if (this.readsAsItArrives(payload.length, fin, transformed)) {
+        this.messageOpcode = opcode;
+        this.messageRsv = rsv;
+        if (this.beginStream(null)) this.streamBytes(payload, fin);
+        return;
+      }
+    }
     if (fin) {
       // The hot path: one whole message in one frame.
       if (isText && !transformed) {
@@ -653,6 +671,7 @@ export class Connection {
       return;
     }
     if (this.fragments.length + payload.length >= this.streamThreshold && validatedBefore === 0) {
+      // Only untransformed messages are gathered while streaming is on (see readsAsItArrives).
       if (this.beginStream(this.fragments.take())) this.streamBytes(payload, fin);
       return;
     }
@@ -676,6 +695,18 @@ export class Connection {
   }
 
   /**
+   * Whether a message whose first frame came whole (`length` bytes, `fin`) is read as it arrives
+   * (in a `StreamedMessage`) rather than gathered and reported whole. An untransformed message is,
+   * from the threshold on (its smaller fragments are gathered until they reach it). A transformed
+   * one is unless it is one frame under the threshold (decoded whole, up to the threshold, see
+   * `deliver`): its size only shows as it is decoded.
+   */
+  private readsAsItArrives(length: number, fin: boolean, transformed: boolean): boolean {
+    if (length >= this.streamThreshold) return true;
+    return transformed && !fin;
+  }
+
+  /**
    * The smallest data frame the parser returns in pieces: any frame of a message being streamed;
    * else the rest of the way to the threshold (a message that reaches it streams).
    */
@@ -684,7 +715,7 @@ export class Connection {
     return this.messageOpcode === NO_MESSAGE ? this.streamThreshold : this.streamThreshold - this.fragments.length;
   }
 
-  /** A piece of a data frame too large to hold (see `FrameParser.nextPiece`): the message streams. */
+  /** A piece of a data frame too large to hold (see `FrameParser.nextPiece`): the message is read as it arrives. */
   private onPiece(piece: FramePiece): void {
     if (piece.offset === 0) {
       if (piece.opcode !== Opcode.Continuation) {
@@ -710,83 +741,94 @@ export class Connection {
   }
 
   /**
-   * The message in `messageOpcode`/`messageRsv` is reported in pieces from now on. `gathered`
-   * holds its fragments received before it reached the threshold (text among them already
-   * validated), null when it streams from its start. False when the connection was failed.
+   * The message in `messageOpcode`/`messageRsv` is read as it arrives from now on. `gathered`
+   * holds its untransformed fragments received before it reached the threshold (text among them
+   * already validated): it is then reported in pieces at once. An untransformed message starting
+   * here is too (it reached the threshold); a transformed one when its decoded bytes do. False
+   * when the connection was failed.
    */
   private beginStream(gathered: Uint8Array | null): boolean {
     const rsv = this.messageRsv;
     const transformed = (rsv & this.extensionRsv) !== 0;
     const isText = this.messageOpcode === Opcode.Text;
-    // The validator of untransformed text carries on from the gathered fragments; decoded text starts afresh.
-    if (isText && (gathered === null || transformed)) this.utf8.reset();
+    // The validator of gathered text carries on; a message starting here starts it afresh.
+    if (isText && gathered === null) this.utf8.reset();
     this.utf8Active = isText;
-    this.streamOwner ??= {
-      maxMessageSize: this.maxMessageSize,
-      chunk: (data) => this.handler.messageChunk?.(data),
-      fail: (error) => this.fail(error),
-    };
     let streamed: StreamedMessage;
     try {
-      streamed = new StreamedMessage(
-        this.streamOwner,
-        isText ? this.utf8 : null,
-        transformed ? this.extensionFor(rsv) : null,
+      streamed = new StreamedMessage(this.ownerOfStreams(), {
+        isBinary: !isText,
+        utf8: isText ? this.utf8 : null,
+        extension: transformed ? this.extensionFor(rsv) : null,
         rsv,
-      );
+        threshold: this.streamThreshold,
+      });
     } catch (error) {
       this.fail(error);
       return false;
     }
     this.streamed = streamed;
-    this.handler.messageStart?.(!isText);
-    if (gathered === null || gathered.length === 0) return !this.discarding;
-    if (!transformed) {
+    if (transformed) return true;
+    streamed.begin();
+    if (gathered !== null && gathered.length > 0) {
       // Already counted and validated while gathered: report it as it is.
       streamed.wireBytes = gathered.length;
       this.handler.messageChunk?.(gathered);
-      return !this.discarding;
     }
-    // A decode still running when the next piece is written is fine: decoders take writes in order.
-    const pending = streamed.write(gathered, false);
-    if (pending instanceof Promise) pending.catch(noop);
-    return pending !== false && !this.discarding;
+    return !this.discarding;
   }
 
-  /** The next bytes of the streamed message (`last` when they end it). */
+  /** What streamed messages report to: this connection's handler, and its bookkeeping. */
+  private ownerOfStreams(): StreamOwner {
+    this.streamOwner ??= {
+      maxMessageSize: this.maxMessageSize,
+      start: (isBinary) => this.handler.messageStart?.(isBinary),
+      chunk: (data) => this.handler.messageChunk?.(data),
+      end: () => {
+        this.messageDone();
+        this.handler.messageEnd?.();
+      },
+      whole: (data, isBinary) => {
+        this.messageDone();
+        this.handler.message(data, isBinary);
+      },
+      fail: (error) => this.fail(error),
+    };
+    return this.streamOwner;
+  }
+
+  /** The next bytes of the message read as it arrives (`last` when they end it). */
   private streamBytes(bytes: Uint8Array, last: boolean): void {
     const streamed = this.streamed;
     if (streamed === null) return;
     const result = streamed.write(bytes, last);
-    if (result === false) return;
-    if (result === true) {
-      if (last) this.endStream(streamed);
-      return;
-    }
-    // An asynchronous decode: later input waits for it (order is preserved, memory bounded).
-    this.holdInput(HOLD_DECODE);
-    result.then(() => {
-      if (this.currentState === 'closed') return;
-      if (last && this.streamed === streamed && !streamed.hasFailed) this.endStream(streamed);
-      this.releaseInput(HOLD_DECODE);
-    }, noop);
+    if (typeof result === 'boolean') return;
+    this.decodeStarted();
+    result.then(() => this.decodeSettled());
   }
 
-  private endStream(streamed: StreamedMessage): void {
-    if (this.streamed !== streamed) return;
+  /** The message read as it arrived is complete (it reported its end itself). */
+  private messageDone(): void {
     this.streamed = null;
     this.messageOpcode = NO_MESSAGE;
     this.messageRsv = 0;
     this.utf8Active = false;
-    this.handler.messageEnd?.();
   }
 
-  /** The streamed message will not be finished: its decoder is released. */
+  /**
+   * Nothing more will be reported (a failure, a close frame, the transport's end): a message read
+   * as it arrives will not be finished, its decoder is released, and an application's pause of
+   * input no longer holds reading back (the peer's close and EOF must still come in).
+   */
   private abandonStream(): void {
     const streamed = this.streamed;
-    if (streamed === null) return;
-    this.streamed = null;
-    streamed.abort();
+    if (streamed !== null) {
+      this.streamed = null;
+      streamed.abort();
+    }
+    if (!this.inputPaused) return;
+    this.inputPaused = false;
+    if (!this.inputHeld && this.currentState !== 'closed') this.handler.resume?.();
   }
 
   /** Validates a text fragment (or the rest of one already partly validated while it arrived). */
@@ -835,11 +877,13 @@ export class Connection {
       return;
     }
     const extension = this.extensionFor(rsv);
+    // While streaming is on, a message decoding to the threshold is read again as it arrives.
+    const limit = Math.min(this.maxMessageSize, this.streamThreshold - 1);
     let decoded: Uint8Array | Promise<Uint8Array>;
     try {
-      decoded = extension.decode(payload, rsv & extension.rsvMask, this.maxMessageSize);
+      decoded = extension.decode(payload, rsv & extension.rsvMask, limit);
     } catch (error) {
-      this.fail(error);
+      this.decodeFailed(error, limit, payload, opcode, rsv);
       return;
     }
     if (!isPromise(decoded)) {
@@ -847,25 +891,28 @@ export class Connection {
       return;
     }
     // Later frames wait until this message is delivered: order is preserved.
-    this.holdInput(HOLD_DECODE);
+    this.decodeStarted();
     decoded.then(
-      (data) => {
-        if (this.discarding || this.currentState === 'closed') {
-          this.holds &= ~HOLD_DECODE;
-          return;
-        }
-        this.deliverDecoded(data, isBinary);
-        this.releaseInput(HOLD_DECODE);
-      },
-      (error: unknown) => {
-        if (this.currentState === 'closed') {
-          this.holds &= ~HOLD_DECODE;
-          return;
-        }
-        this.fail(error);
-        this.releaseInput(HOLD_DECODE);
-      },
+      (data) => this.decodeSettled(() => this.deliverDecoded(data, isBinary)),
+      (error: unknown) => this.decodeSettled(() => this.decodeFailed(error, limit, payload, opcode, rsv)),
     );
+  }
+
+  /**
+   * A whole message failed to decode. Past a limit under `maxMessageSize` (the threshold of
+   * streamed messages), it is decoded again as it arrives, and reported in pieces; otherwise the
+   * connection fails.
+   */
+  private decodeFailed(error: unknown, limit: number, payload: Uint8Array, opcode: number, rsv: number): void {
+    if (this.discarding) return;
+    const tooBig = (error as { closeCode?: unknown } | null)?.closeCode === CloseCode.MessageTooBig;
+    if (!tooBig || limit >= this.maxMessageSize) {
+      this.fail(error);
+      return;
+    }
+    this.messageOpcode = opcode;
+    this.messageRsv = rsv;
+    if (this.beginStream(null)) this.streamBytes(payload, true);
   }
 
   private deliverDecoded(data: Uint8Array, isBinary: boolean): void {
@@ -1084,8 +1131,6 @@ function smallHeader(opcode: number, length: number): Uint8Array {
 function encodeCode(code: number): Uint8Array {
   return new Uint8Array([code >> 8, code & 0xff]);
 }
-
-function noop(): void {}
 
 function isPiece(frame: Frame | FramePiece): frame is FramePiece {
   return (frame as Partial<FramePiece>).offset !== undefined;

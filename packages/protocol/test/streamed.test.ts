@@ -245,13 +245,20 @@ function doubling(mode: 'sync' | 'async'): { extension: MessageExtension; log: s
   const extension: MessageExtension = {
     name: 'x-double',
     rsvMask: RSV1,
-    decode: (payload) => double(payload),
+    decode: (payload, _rsv, maxSize) => {
+      const out = double(payload);
+      if (out.length > maxSize) throw Object.assign(new Error('decoded past the limit'), { closeCode: 1009 });
+      return out;
+    },
     encode: (payload) => ({ payload, rsv: 0 }),
     decodeStream(rsv, output): MessageDecoder {
       log.push(`stream rsv=${rsv}`);
       let paused = false;
       const waiting: Uint8Array[] = [];
-      const emit = (data: Uint8Array) => (paused ? waiting.push(data) : output(data));
+      const emit = (data: Uint8Array) => {
+        if (paused) waiting.push(data);
+        else output(data);
+      };
       return {
         write(piece, fin) {
           log.push(`write ${piece.length}${fin ? ' fin' : ''}`);
@@ -293,16 +300,30 @@ describe('a transformed message streamed through the extension decoder', () => {
     const { extension } = doubling('async');
     const h = harness('server', { streamThreshold: 8, extensions: [extension] });
     h.conn.receive(concat(frame(BINARY, [1, 2, 3, 4, 5, 6, 7, 8], { rsv: RSV1 }), frame(TEXT, 'after')));
-    expect(kinds(h.events)).toEqual(['start', 'pause']);
+    expect(kinds(h.events)).toEqual(['pause']);
     await settle();
     expect(h.events).toEqual([
-      ['start', true],
       ['pause'],
+      ['start', true],
       ['chunk', bytes([1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8])],
       ['end'],
       ['resume'],
       ['message', 'after', false],
     ]);
+  });
+
+  it('reports a transformed message whole when its decoded size stays under the threshold, in pieces once it reaches it', () => {
+    const { extension, log } = doubling('sync');
+    const h = harness('server', { streamThreshold: 10, extensions: [extension] });
+    // Fragmented: read as it arrives, decoded to 8 bytes: under the threshold, whole.
+    h.conn.receive(concat(frame(BINARY, [1, 2], { fin: false, rsv: RSV1 }), frame(CONT, [3, 4])));
+    expect(h.events).toEqual([['message', bytes([1, 1, 2, 2, 3, 3, 4, 4]), true]]);
+    // One frame of 6 bytes (under the threshold on the wire) decoding to 12: decoded whole up to
+    // the threshold, then again as it arrives, and reported in pieces.
+    h.events.length = 0;
+    h.conn.receive(frame(BINARY, [1, 2, 3, 4, 5, 6], { rsv: RSV1 }));
+    expect(h.events).toEqual([['start', true], ['chunk', bytes([1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6])], ['end']]);
+    expect(log).toEqual(['stream rsv=4', 'write 2', 'write 2 fin', 'stream rsv=4', 'write 6 fin']);
   });
 
   it('fails with 1009 as soon as the decoded bytes pass the limit, and aborts the decoder', () => {

@@ -34,8 +34,8 @@ export interface ClientOptions<Data> extends WebSocketHandlers<Data> {
   /** Largest message accepted. Default 64 MiB. */
   readonly maxMessageSize?: number;
   /**
-   * With a `messageStream` handler: a message known to reach this many bytes on the wire goes to
-   * it as a stream of its bytes instead of to `message` as one buffer. Default 1 MiB.
+   * With a `messageStream` handler: a message that reaches this many bytes (after decompression)
+   * goes to it as a stream of its bytes instead of to `message` as one buffer. Default 1 MiB.
    */
   readonly messageStreamThreshold?: number;
   /** Bytes a message stream queues for a slow reader before reading from the socket stops. Default 64 KiB. */

@@ -35,6 +35,8 @@ export class MessageStreams {
   private paused = false;
   /** The message ended while the reader was behind: close (and read on) when it catches up. */
   private endPending = false;
+  /** What the last unfinished message's stream errored with. */
+  private failure: unknown = undefined;
 
   constructor(
     private readonly host: MessageStreamHost,
@@ -88,7 +90,14 @@ export class MessageStreams {
       controller.close();
       return;
     }
-    if (!this.cancelled) controller.error(error);
+    if (this.cancelled) return;
+    this.failure = error;
+    controller.error(error);
+  }
+
+  /** Whether `error` is what a stream errored with (a reader that rethrows it is not at fault). */
+  endedWith(error: unknown): boolean {
+    return error !== undefined && error === this.failure;
   }
 
   /** The connection closed: a message still open ends with a `ConnectionClosedError`. */

@@ -54,16 +54,17 @@ export interface WebSocketHandlers<Data> {
   message?(ws: WebSocket<Data>, data: Buffer, isBinary: boolean): void;
   /**
    * A large message as a stream of its bytes, as they arrive, instead of one buffer: with this
-   * handler, a message known to reach `messageStreamThreshold` bytes (default 1 MiB) comes here;
-   * smaller ones still go to `message`. `stream` yields Buffers (views, no copy; async-iterable:
+   * handler, a message that reaches `messageStreamThreshold` bytes (default 1 MiB, counted after
+   * decompression) comes here; smaller ones still go to `message`. `stream` yields Buffers (views, no copy; async-iterable:
    * `for await (const chunk of stream)`); text is UTF-8 checked as it comes, and a chunk may end
    * inside a character (decode with `TextDecoderStream`). Reading from the socket stops while the
    * reader is `messageStreamHighWaterMark` bytes behind, so read the stream, or cancel it (the
    * rest of the message is then dropped). The stream errors when the message does not finish: a
    * `ProtocolError` (1007 invalid UTF-8, 1009 over `maxMessageSize`...) or a
-   * `ConnectionClosedError`.
+   * `ConnectionClosedError`. It may be async: a rejection is reported like a throw, unless it is
+   * the stream's own error (already reported as what ended the connection).
    */
-  messageStream?(ws: WebSocket<Data>, stream: MessageStream, isBinary: boolean): void;
+  messageStream?(ws: WebSocket<Data>, stream: MessageStream, isBinary: boolean): void | Promise<void>;
   /** Everything the connection holds for the peer fell below the high-water mark after `send` returned false. */
   drain?(ws: WebSocket<Data>): void;
   ping?(ws: WebSocket<Data>, data: Buffer): void;
@@ -83,9 +84,8 @@ export interface WebSocketOptions {
   /** Largest message accepted (fragments and decompression included). Default 64 MiB. */
   readonly maxMessageSize?: number;
   /**
-   * With a `messageStream` handler: messages known to reach this many bytes on the wire (from
-   * their first frame's header, or once their fragments add up to it) go to it as streams.
-   * Default 1 MiB. Without the handler, unused.
+   * With a `messageStream` handler: messages that reach this many bytes (after decompression) go
+   * to it as streams. Default 1 MiB. Without the handler, unused.
    */
   readonly messageStreamThreshold?: number;
   /** Bytes a message stream queues before reading from the socket stops. Default 64 KiB. */
@@ -455,10 +455,17 @@ export class WebSocket<Data = undefined> {
       void stream.cancel();
       return;
     }
+    let result: unknown;
     try {
-      handler(this, stream, isBinary);
+      result = handler(this, stream, isBinary);
     } catch (error) {
       this.handlerFailed(error);
+      return;
+    }
+    if (result instanceof Promise) {
+      result.catch((error: unknown) => {
+        if (!this.messageStreams?.endedWith(error)) this.handlerFailed(error);
+      });
     }
   }
 

@@ -7,6 +7,7 @@ import {
   toStreams,
   WebSocket,
   type WebSocketHandlers,
+  type WebSocketOptions,
   type WebSocketStreams,
 } from '../src/index.js';
 
@@ -37,7 +38,7 @@ type Event = string | [string, number];
 /** A receiving server end that logs whole messages, streams (read to their end) and its close. */
 async function pair(
   handlers: WebSocketHandlers<undefined> = {},
-  threshold = 1000,
+  options: Partial<WebSocketOptions> = {},
 ): Promise<{ sender: WebSocket; receiver: WebSocket; log: Event[]; closed: Promise<number> }> {
   const [serverSocket, clientSocket] = await tcpPair();
   const log: Event[] = [];
@@ -51,7 +52,7 @@ async function pair(
       close: (_ws, code) => closedWith(code),
       ...handlers,
     },
-    { role: 'server', messageStreamThreshold: threshold },
+    { role: 'server', messageStreamThreshold: 1000, ...options },
     undefined,
   );
   const sender = new WebSocket(clientSocket, {}, { role: 'client' }, undefined);
@@ -118,6 +119,25 @@ describe('messageStream: large messages as streams', () => {
     sender.send(Buffer.alloc(2000));
     expect(await closed).toBe(1011);
     expect(errors).toEqual([new Error('boom')]);
+  });
+
+  it('an async handler may rethrow its stream`s error: reported once, as what failed the connection', async () => {
+    const errors: unknown[] = [];
+    const { sender, closed } = await pair(
+      {
+        messageStream: async (_ws, stream) => {
+          for await (const _chunk of stream); // rejects with the ProtocolError (1009)
+        },
+        error: (_ws, error) => errors.push(error),
+      },
+      { maxMessageSize: 100_000 },
+    );
+    const writer = sender.stream().getWriter();
+    // The connection fails past 100,000 bytes: later writes may be refused.
+    for (let i = 0; i < 4; i++) await writer.write(Buffer.alloc(40_000)).catch(() => {});
+    expect(await closed).toBe(1009);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ closeCode: 1009 });
   });
 
   it('toStreams takes every message whole, large ones included', async () => {

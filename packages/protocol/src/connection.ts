@@ -74,12 +74,12 @@ export interface ConnectionOptions {
   /** Negotiated per-message extensions (at most one per RSV bit). */
   readonly extensions?: readonly MessageExtension[];
   /**
-   * Report a message in pieces as it arrives (`messageStart`, `messageChunk`..., `messageEnd`)
-   * instead of whole (`message`) once it is known to reach this many bytes on the wire: from the
-   * header of its first frame, or when its fragments add up to it. A large frame is then never
-   * held whole: its bytes are reported as they come. Smaller messages still come whole.
-   * Default: never (`Infinity`). Needs the three handler methods, and extensions that implement
-   * `decodeStream`.
+   * Report a message that reaches this many bytes in pieces as it arrives (`messageStart`,
+   * `messageChunk`..., `messageEnd`) instead of whole (`message`). An untransformed message is
+   * known to from its first frame's header, or once its fragments add up to it; a compressed one
+   * is inflated as it arrives and reported in pieces once its inflated bytes reach it (whole when
+   * it ends short of it). A large frame is never held whole. Default: never (`Infinity`). Needs
+   * the three handler methods, and extensions that implement `decodeStream`.
    */
   readonly messageStreamThreshold?: number;
 }

@@ -77,9 +77,9 @@ export interface ServerOptions<Data> extends Omit<ServerHandlers<Data>, 'error'>
    */
   readonly maxMessageSize?: number;
   /**
-   * With a `messageStream` handler: a message known to reach this many bytes on the wire (from
-   * its first frame's header, or once its fragments add up to it) goes to `messageStream` as a
-   * stream of its bytes instead of to `message` as one buffer. Default 1 MiB.
+   * With a `messageStream` handler: a message that reaches this many bytes (after decompression)
+   * goes to `messageStream` as a stream of its bytes instead of to `message` as one buffer.
+   * Default 1 MiB.
    */
   readonly messageStreamThreshold?: number;
   /**

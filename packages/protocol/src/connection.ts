@@ -16,6 +16,8 @@ export const DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024 * 1024;
 const MAX_CONTROL_PAYLOAD = 125;
 const EMPTY = new Uint8Array(0);
 const NO_MESSAGE = -1;
+/** `messageStreamThreshold` when messages are never reported in pieces. */
+const NEVER = Number.POSITIVE_INFINITY;
 
 /**
  * What the core reports, and the only way bytes leave it. Every call is synchronous
@@ -170,13 +172,17 @@ export class Connection {
   private partialValidated = 0;
 
   // Messages reported in pieces: from this size on (Infinity: never), and the one in progress.
-  private streamThreshold = Number.POSITIVE_INFINITY;
+  private streamThreshold = NEVER;
+  /** `streamThreshold` is finite: the reading loop's check, a boolean (cheaper than a double). */
+  private streaming = false;
   private streamed: StreamedMessage | null = null;
   private streamOwner: StreamOwner | null = null;
 
   // Input waits while an extension decode runs or the application paused it; output queues behind an encode.
   private decodesRunning = 0;
   private inputPaused = false;
+  /** Either of the two: the reading loop checks this one field per frame. */
+  private inputHeld = false;
   /** `processFrames` is on the stack: a handler that resumes input must not start a second loop. */
   private looping = false;
   private readonly outgoing: Outgoing[] = [];
@@ -221,7 +227,7 @@ export class Connection {
 
   set messageStreamThreshold(value: number) {
     if (!(value >= 0)) throw new RangeError('messageStreamThreshold must be a non-negative number');
-    if (value !== Number.POSITIVE_INFINITY) {
+    if (value !== NEVER) {
       const handler = this.handler;
       if (handler.messageStart === undefined || handler.messageChunk === undefined || handler.messageEnd === undefined)
         throw new TypeError('streamed messages need the handler methods messageStart, messageChunk and messageEnd');
@@ -231,6 +237,7 @@ export class Connection {
       }
     }
     this.streamThreshold = value;
+    this.streaming = value !== NEVER;
   }
 
   /**
@@ -243,6 +250,7 @@ export class Connection {
     if (this.currentState === 'closed' || this.inputPaused) return;
     if (!this.inputHeld) this.handler.pause?.();
     this.inputPaused = true;
+    this.inputHeld = true;
     this.streamed?.pause();
   }
 
@@ -250,18 +258,16 @@ export class Connection {
   resumeInput(): void {
     if (!this.inputPaused) return;
     this.inputPaused = false;
+    this.inputHeld = this.decodesRunning > 0;
     this.streamed?.resume();
     this.inputReleased();
-  }
-
-  private get inputHeld(): boolean {
-    return this.inputPaused || this.decodesRunning > 0;
   }
 
   /** An asynchronous decode starts: later input waits for it (order is preserved, memory bounded). */
   private decodeStarted(): void {
     if (!this.inputHeld) this.handler.pause?.();
     this.decodesRunning++;
+    this.inputHeld = true;
   }
 
   /**
@@ -275,6 +281,7 @@ export class Connection {
     }
     if (!this.discarding) then?.();
     this.decodesRunning--;
+    this.inputHeld = this.inputPaused || this.decodesRunning > 0;
     this.inputReleased();
   }
 
@@ -570,15 +577,12 @@ export class Connection {
     while (!this.discarding && !this.inputHeld) {
       // Cap the next frame so the whole message stays within the limit; control
       // frames are capped at 125 bytes by the parser, so never go below that.
-      const streamed = this.streamed;
-      const messageSoFar =
-        streamed !== null ? streamed.wireBytes : this.messageOpcode === NO_MESSAGE ? 0 : this.fragments.length;
+      const messageSoFar = this.messageOpcode === NO_MESSAGE ? 0 : this.messageBytesSoFar();
       const cap = Math.max(MAX_CONTROL_PAYLOAD, this.maxMessageSize - messageSoFar);
       if (parser.maxPayloadLength !== cap) parser.maxPayloadLength = cap;
       let frame: Frame | FramePiece | null;
       try {
-        frame =
-          this.streamThreshold === Number.POSITIVE_INFINITY ? parser.next() : parser.nextPiece(this.pieceThreshold());
+        frame = this.streaming ? parser.nextPiece(this.pieceThreshold()) : parser.next();
       } catch (error) {
         this.fail(error);
         return;
@@ -587,7 +591,7 @@ export class Connection {
         this.validatePartialText();
         return;
       }
-      if (isPiece(frame)) {
+      if (this.streaming && isPiece(frame)) {
         this.onPiece(frame);
         continue;
       }
@@ -624,7 +628,7 @@ export class Connection {
     }
     const isText = opcode === Opcode.Text;
     const transformed = (rsv & this.extensionRsv) !== 0;
-    if (this.streamThreshold !== Number.POSITIVE_INFINITY && validatedBefore === 0) {
+    if (this.streaming && validatedBefore === 0) {
       if (this.readsAsItArrives(payload.length, fin, transformed)) {
         this.messageOpcode = opcode;
         this.messageRsv = rsv;
@@ -692,6 +696,11 @@ export class Connection {
     this.messageRsv = 0;
     this.utf8Active = false;
     this.deliver(message, opcode, messageRsv);
+  }
+
+  /** Bytes of the message in progress received so far (on the wire). */
+  private messageBytesSoFar(): number {
+    return this.streamed === null ? this.fragments.length : this.streamed.wireBytes;
   }
 
   /**
@@ -828,6 +837,7 @@ export class Connection {
     }
     if (!this.inputPaused) return;
     this.inputPaused = false;
+    this.inputHeld = this.decodesRunning > 0;
     if (!this.inputHeld && this.currentState !== 'closed') this.handler.resume?.();
   }
 

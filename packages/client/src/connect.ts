@@ -33,6 +33,13 @@ export interface ClientOptions<Data> extends WebSocketHandlers<Data> {
   readonly origin?: string;
   /** Largest message accepted. Default 64 MiB. */
   readonly maxMessageSize?: number;
+  /**
+   * With a `messageStream` handler: a message that reaches this many bytes (after decompression)
+   * goes to it as a stream of its bytes instead of to `message` as one buffer. Default 1 MiB.
+   */
+  readonly messageStreamThreshold?: number;
+  /** Bytes a message stream queues for a slow reader before reading from the socket stops. Default 64 KiB. */
+  readonly messageStreamHighWaterMark?: number;
   /** Time allowed from TCP connect to the 101 response, in ms. Default 10000. */
   readonly handshakeTimeout?: number;
   /** How long to wait for the server's half of the closing handshake, in ms. Default 5000. */
@@ -236,6 +243,12 @@ export function createClientWebSocket<Data>(
     {
       role: 'client',
       ...(options.maxMessageSize === undefined ? {} : { maxMessageSize: options.maxMessageSize }),
+      ...(options.messageStreamThreshold === undefined
+        ? {}
+        : { messageStreamThreshold: options.messageStreamThreshold }),
+      ...(options.messageStreamHighWaterMark === undefined
+        ? {}
+        : { messageStreamHighWaterMark: options.messageStreamHighWaterMark }),
       ...(options.closeTimeout === undefined ? {} : { closeTimeout: options.closeTimeout }),
       ...(protocol === undefined ? {} : { protocol }),
       ...(extensions.length === 0 ? {} : { extensions, extensionsHeader }),

@@ -1,5 +1,5 @@
 export { HandshakeError, HandshakeErrorCode } from '@websock/handshake';
-export type { SendOptions, WebSocketHandlers } from '@websock/node';
+export type { MessageStream, MessageWriterOptions, SendOptions, WebSocketHandlers } from '@websock/node';
 export { ConnectionClosedError, ReadyState, toStreams, WebSocket as NodeWebSocket } from '@websock/node';
 export { InvalidStateError, ProtocolError } from '@websock/protocol';
 export type { ClientOptions } from './connect.js';

@@ -12,7 +12,7 @@ export {
   Opcode,
   Rsv,
 } from './opcode.js';
-export type { Frame, FrameParserOptions, PartialFrame } from './parser.js';
+export type { Frame, FrameParserOptions, FramePiece, PartialFrame } from './parser.js';
 export { DEFAULT_MAX_PAYLOAD_LENGTH, FrameParser } from './parser.js';
 export { randomMaskKey } from './random.js';
 export type { EncodeFrameOptions } from './serializer.js';

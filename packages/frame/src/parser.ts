@@ -28,6 +28,26 @@ export interface PartialFrame {
   received: Uint8Array;
 }
 
+/**
+ * A part of a data frame's payload, as `nextPiece()` returns it for a frame read in pieces: the
+ * frame's header fields, and the payload bytes that arrived since the previous piece.
+ */
+export interface FramePiece {
+  fin: boolean;
+  rsv: number;
+  opcode: number;
+  masked: boolean;
+  /** Length of the whole frame's payload. */
+  frameLength: number;
+  /** Where `payload` starts within the frame's payload (0 for the first piece). */
+  offset: number;
+  /**
+   * These bytes, unmasked: a view into a pushed chunk (no copy). The frame is complete when
+   * `offset + payload.length === frameLength`.
+   */
+  payload: Uint8Array;
+}
+
 export interface FrameParserOptions {
   /** 'server' requires masked frames, 'client' unmasked ones (RFC 6455 §5.1). */
   role: 'server' | 'client';
@@ -90,6 +110,9 @@ function headerLengthOf(b1: number): number {
  * checked as soon as the bytes it needs are there, and a too-long length is refused from
  * the header, before any payload is buffered. After a FrameError the parser stays failed:
  * `next()` throws the same error and `push()` drops its input.
+ *
+ * A consumer that takes large payloads as they arrive calls `nextPiece()` instead: a data frame
+ * that spans chunks is then returned in pieces (views, never gathered into one buffer).
  */
 export class FrameParser {
   #maxPayloadLength: number;
@@ -121,6 +144,8 @@ export class FrameParser {
   #length = 0;
   #payload: Uint8Array | null = null;
   #received = 0;
+  /** The frame whose payload is being read is returned in pieces (see `nextPiece`). */
+  #pieced = false;
 
   #error: FrameError | null = null;
 
@@ -169,7 +194,8 @@ export class FrameParser {
    * header, and the received part of a partial payload.
    */
   get bufferedAmount(): number {
-    return this.#queued + this.#hdrLen + this.#received;
+    // The bytes of a frame read in pieces were returned, not held.
+    return this.#queued + this.#hdrLen + (this.#pieced ? 0 : this.#received);
   }
 
   /** The error the parser failed with, or null. */
@@ -180,11 +206,12 @@ export class FrameParser {
   /**
    * The frame whose header has been parsed but whose payload is still incomplete, with
    * the unmasked payload bytes received so far; null otherwise. Meaningful after `next()`
-   * returned null. It lets a caller check a text frame's UTF-8 while it is arriving.
+   * returned null. It lets a caller check a text frame's UTF-8 while it is arriving. For a
+   * frame read in pieces, `received` is empty: its bytes were returned as pieces.
    */
   get partial(): PartialFrame | null {
     if (!this.#inPayload) return null;
-    const payload = this.#payload;
+    const payload = this.#pieced ? null : this.#payload;
     return {
       opcode: this.#opcode,
       fin: this.#fin,
@@ -216,8 +243,25 @@ export class FrameParser {
    * FrameError (with its close code) when the input breaks a framing rule.
    */
   next(): Frame | null {
+    if (this.#pieced) throw new TypeError('a frame read in pieces must be read to its end with nextPiece()');
+    return this.#next(Number.POSITIVE_INFINITY) as Frame | null;
+  }
+
+  /**
+   * Like `next()`, except that a data frame (text, binary, continuation) whose payload is at
+   * least `threshold` bytes long and does not lie within the chunk at hand is returned in
+   * pieces: each call returns the payload bytes that have arrived (a `FramePiece`, a view
+   * unmasked in place), so the payload is never gathered into one buffer. The threshold is read
+   * when a frame's header is parsed; once a frame is read in pieces, read it to its end with
+   * `nextPiece()`. Frames within one chunk, control frames and shorter payloads come whole.
+   */
+  nextPiece(threshold: number): Frame | FramePiece | null {
+    return this.#next(threshold);
+  }
+
+  #next(threshold: number): Frame | FramePiece | null {
     if (this.#error !== null) throw this.#error;
-    if (this.#inPayload) return this.#readPayload();
+    if (this.#inPayload) return this.#pieced ? this.#readPiece() : this.#readPayload();
     const chunk = this.#cur;
     if (chunk === null) return null;
     const off = this.#off;
@@ -241,7 +285,7 @@ export class FrameParser {
           return { fin: this.#fin, rsv: this.#rsv, opcode: this.#opcode, masked: this.#masked, payload };
         }
         this.#consume(chunk, off + headerLength, headerLength);
-        return this.#startPayload();
+        return this.#startPayload(threshold);
       }
     }
     if (!this.#gatherHeader()) return null;
@@ -249,7 +293,7 @@ export class FrameParser {
     this.#readHeader(hdr, 0, hdr[0]!, hdr[1]!);
     this.#hdrLen = 0;
     this.#hdrNeed = 2;
-    return this.#startPayload();
+    return this.#startPayload(threshold);
   }
 
   #fail(code: FrameErrorCode, message: string): FrameError {
@@ -268,6 +312,7 @@ export class FrameParser {
     this.#inPayload = false;
     this.#payload = null;
     this.#received = 0;
+    this.#pieced = false;
     return error;
   }
 
@@ -412,14 +457,47 @@ export class FrameParser {
     return false;
   }
 
-  #startPayload(): Frame | null {
+  #startPayload(threshold: number): Frame | FramePiece | null {
     if (this.#length === 0) {
       return { fin: this.#fin, rsv: this.#rsv, opcode: this.#opcode, masked: this.#masked, payload: this.#empty };
     }
     this.#inPayload = true;
     this.#payload = null;
     this.#received = 0;
+    // Data opcodes are 0 (continuation), 1 (text) and 2 (binary).
+    if (this.#length >= threshold && this.#opcode <= 0x2) {
+      this.#pieced = true;
+      return this.#readPiece();
+    }
     return this.#readPayload();
+  }
+
+  /** Returns the payload bytes of a pieced frame that are in the chunk at hand, unmasked in place. */
+  #readPiece(): FramePiece | null {
+    const chunk = this.#cur;
+    if (chunk === null) return null;
+    const off = this.#off;
+    const offset = this.#received;
+    const n = Math.min(chunk.length - off, this.#length - offset);
+    const piece = chunk.subarray(off, off + n);
+    if (this.#masked) xorMask(piece, 0, piece, 0, n, this.#hdr, MASK_OFFSET, offset);
+    this.#received = offset + n;
+    this.#consume(chunk, off + n, n);
+    const frameLength = this.#length;
+    if (offset + n === frameLength) {
+      this.#inPayload = false;
+      this.#pieced = false;
+      this.#received = 0;
+    }
+    return {
+      fin: this.#fin,
+      rsv: this.#rsv,
+      opcode: this.#opcode,
+      masked: this.#masked,
+      frameLength,
+      offset,
+      payload: piece,
+    };
   }
 
   #readPayload(): Frame | null {

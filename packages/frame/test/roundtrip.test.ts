@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Frame } from '../src/index.js';
+import type { Frame, FramePiece } from '../src/index.js';
 import {
   encodedFrameLength,
   encodeFrame,
@@ -137,6 +137,45 @@ describe('encode → concatenate → re-split → parse round trip (fast-check)'
         },
       ),
       { numRuns: 200 },
+    );
+  });
+  it('read with nextPiece(threshold), the pieces of every frame join back to its payload, for any chunking', () => {
+    fc.assert(
+      fc.property(
+        fc.array(frameSpec, { minLength: 1, maxLength: 6 }),
+        fc.array(fc.nat(), { maxLength: 12 }),
+        fc.constantFrom(0, 1, 126, 4096, Number.POSITIVE_INFINITY),
+        (specs, cuts, threshold) => {
+          const payloads = specs.map((s) => pseudoRandomBytes(s.length, s.seed));
+          const wire = concat(specs.flatMap((s, i) => encode(s, payloads[i]!, true, 'pair')));
+          const parser = new FrameParser({ role: 'server', allowedRsv: 7, maxPayloadLength: 300_000 });
+          // Per frame: its header fields and its bytes, joined from its pieces.
+          const frames: Array<{ opcode: number; fin: boolean; rsv: number; parts: Uint8Array[] }> = [];
+          let open: FramePiece | null = null;
+          for (const chunk of split(wire, cuts)) {
+            parser.push(chunk);
+            for (let r = parser.nextPiece(threshold); r !== null; r = parser.nextPiece(threshold)) {
+              const copy = r.payload.slice();
+              if (!('offset' in r)) {
+                expect(open).toBeNull();
+                frames.push({ opcode: r.opcode, fin: r.fin, rsv: r.rsv, parts: [copy] });
+                continue;
+              }
+              expect(r.frameLength).toBeGreaterThanOrEqual(threshold);
+              if (r.offset === 0) frames.push({ opcode: r.opcode, fin: r.fin, rsv: r.rsv, parts: [] });
+              frames.at(-1)!.parts.push(copy);
+              open = r.offset + r.payload.length === r.frameLength ? null : r;
+            }
+          }
+          expect(open).toBeNull();
+          expect(frames.map(({ opcode, fin, rsv }) => ({ opcode, fin, rsv }))).toEqual(
+            specs.map(({ opcode, fin, rsv }) => ({ opcode, fin, rsv })),
+          );
+          for (const [i, f] of frames.entries()) expectBytes(concat(f.parts), payloads[i]!);
+          expect(parser.bufferedAmount).toBe(0);
+        },
+      ),
+      { numRuns: 150 },
     );
   });
 });

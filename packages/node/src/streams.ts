@@ -115,27 +115,36 @@ export function toStreams<Data>(ws: WebSocket<Data>, options: StreamsOptions = {
   return { readable, writable };
 }
 
-function toView(chunk: unknown): Uint8Array {
+/** @internal The bytes of a written chunk that is not a string, as a view. */
+export function toView(chunk: unknown): Uint8Array {
   if (ArrayBuffer.isView(chunk)) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   if (chunk instanceof ArrayBuffer || chunk instanceof SharedArrayBuffer) return new Uint8Array(chunk);
   throw new TypeError('a WebSocket stream writes strings, ArrayBuffers and ArrayBuffer views');
 }
 
-function closedError(ws: WebSocket<unknown>): ConnectionClosedError {
+/** @internal Why a stream write failed: the connection is closing or closed. */
+export function closedError(ws: WebSocket<unknown>): ConnectionClosedError {
   return new ConnectionClosedError(
     `cannot write: the connection is ${ws.readyState === 2 ? 'closing' : 'closed'}`,
     null,
   );
 }
 
-/** Starts the closing handshake with the close code and reason a `WebSocketError` carries, if any. */
-function closeWith(ws: WebSocket<unknown>, reason: unknown): void {
+/**
+ * @internal Starts the closing handshake with the close code and reason a `WebSocketError`
+ * carries, if any, else with `fallback` (by default no code at all).
+ */
+export function closeWith(
+  ws: WebSocket<unknown>,
+  reason: unknown,
+  fallback?: { readonly code: number; readonly reason: string },
+): void {
   const info = reason as { closeCode?: unknown; reason?: unknown } | null | undefined;
-  const code = typeof info?.closeCode === 'number' ? info.closeCode : undefined;
-  const text = typeof info?.reason === 'string' ? info.reason : undefined;
+  const code = typeof info?.closeCode === 'number' ? info.closeCode : fallback?.code;
+  const text = typeof info?.reason === 'string' ? info.reason : fallback?.reason;
   try {
     ws.close(code, code === undefined ? undefined : text);
   } catch {
-    ws.close(); // a code an application may not send: close without one
+    ws.close(fallback?.code, fallback?.reason); // a code an application may not send
   }
 }

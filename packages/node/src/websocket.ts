@@ -3,6 +3,7 @@ import {
   type CloseResult,
   Connection,
   type ConnectionHandler,
+  InvalidStateError,
   type MessageExtension,
   type PreparedFrame,
   type ProtocolError,
@@ -18,6 +19,14 @@ import {
   isBatching,
 } from './batch.js';
 import { ConnectionClosedError } from './errors.js';
+import {
+  DEFAULT_MESSAGE_STREAM_HIGH_WATER_MARK,
+  type MessageStream,
+  type MessageStreamHost,
+  MessageStreams,
+} from './message-stream.js';
+import { createMessageWriter, type MessageWriterOptions } from './message-writer.js';
+import type { StreamChunk } from './streams.js';
 import {
   abortTransport,
   remoteOf,
@@ -43,6 +52,19 @@ export interface WebSocketHandlers<Data> {
   open?(ws: WebSocket<Data>): void;
   /** A whole message. `data` is a view (no copy); `isBinary` false means it is valid UTF-8 text. */
   message?(ws: WebSocket<Data>, data: Buffer, isBinary: boolean): void;
+  /**
+   * A large message as a stream of its bytes, as they arrive, instead of one buffer: with this
+   * handler, a message that reaches `messageStreamThreshold` bytes (default 1 MiB, counted after
+   * decompression) comes here; smaller ones still go to `message`. `stream` yields Buffers (views, no copy; async-iterable:
+   * `for await (const chunk of stream)`); text is UTF-8 checked as it comes, and a chunk may end
+   * inside a character (decode with `TextDecoderStream`). Reading from the socket stops while the
+   * reader is `messageStreamHighWaterMark` bytes behind, so read the stream, or cancel it (the
+   * rest of the message is then dropped). The stream errors when the message does not finish: a
+   * `ProtocolError` (1007 invalid UTF-8, 1009 over `maxMessageSize`...) or a
+   * `ConnectionClosedError`. It may be async: a rejection is reported like a throw, unless it is
+   * the stream's own error (already reported as what ended the connection).
+   */
+  messageStream?(ws: WebSocket<Data>, stream: MessageStream, isBinary: boolean): void | Promise<void>;
   /** Everything the connection holds for the peer fell below the high-water mark after `send` returned false. */
   drain?(ws: WebSocket<Data>): void;
   ping?(ws: WebSocket<Data>, data: Buffer): void;
@@ -61,6 +83,13 @@ export interface WebSocketOptions {
   readonly role: Role;
   /** Largest message accepted (fragments and decompression included). Default 64 MiB. */
   readonly maxMessageSize?: number;
+  /**
+   * With a `messageStream` handler: messages that reach this many bytes (after decompression) go
+   * to it as streams. Default 1 MiB. Without the handler, unused.
+   */
+  readonly messageStreamThreshold?: number;
+  /** Bytes a message stream queues before reading from the socket stops. Default 64 KiB. */
+  readonly messageStreamHighWaterMark?: number;
   /** How long to wait for the peer's part of the closing handshake, in ms. Default 5000. */
   readonly closeTimeout?: number;
   readonly extensions?: readonly MessageExtension[];
@@ -79,6 +108,9 @@ export interface WebSocketOptions {
 
 /** Default bound on unsent bytes per connection: one maximum-size message. */
 export const DEFAULT_MAX_BUFFERED_AMOUNT = 64 * 1024 * 1024;
+
+/** Default size from which a message goes to the `messageStream` handler (when there is one). */
+export const DEFAULT_MESSAGE_STREAM_THRESHOLD = 1024 * 1024;
 
 /** Per-message options of `send` and `sendAsync`: the slow path (the fast one is `send(data, isBinary)`). */
 export interface SendOptions {
@@ -144,6 +176,11 @@ export class WebSocket<Data = undefined> {
   private result: CloseResult | null = null;
   /** Pending round trips and drain waiters, made on first use. */
   private waiters: Waiters | undefined;
+  /** The streams of large messages (see the `messageStream` handler), made on first use. */
+  private messageStreams: MessageStreams | undefined;
+  private readonly messageStreamHighWaterMark: number;
+  /** A `stream()` writer is open: its message is not finished. */
+  private writingMessage = false;
 
   constructor(socket: Transport, handlers: WebSocketHandlers<Data>, options: WebSocketOptions, data: Data) {
     this.socket = socket;
@@ -157,12 +194,16 @@ export class WebSocket<Data = undefined> {
     this.closeTimeout = options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT;
     this.idleTimeout = options.idleTimeout ?? 0;
     this.maxBufferedAmount = options.maxBufferedAmount ?? DEFAULT_MAX_BUFFERED_AMOUNT;
+    this.messageStreamHighWaterMark = options.messageStreamHighWaterMark ?? DEFAULT_MESSAGE_STREAM_HIGH_WATER_MARK;
     this.events = new CoreEvents(this, handlers);
     this.connection = new Connection({
       role: options.role,
       handler: this.events,
       ...(options.maxMessageSize === undefined ? {} : { maxMessageSize: options.maxMessageSize }),
       ...(options.extensions === undefined ? {} : { extensions: options.extensions }),
+      ...(handlers.messageStream === undefined
+        ? {}
+        : { messageStreamThreshold: options.messageStreamThreshold ?? DEFAULT_MESSAGE_STREAM_THRESHOLD }),
     });
   }
 
@@ -275,6 +316,25 @@ export class WebSocket<Data = undefined> {
     });
   }
 
+  /**
+   * Sends one message as it is written, never holding it whole: a WHATWG `WritableStream` whose
+   * writes go out as fragments of one message (`send(chunk, { fin: false })`, compressed across
+   * the fragments with permessage-deflate); closing it sends the last fragment. A write resolves
+   * once `bufferedAmount` is under the socket's high-water mark (at once while it is), so
+   * `readable.pipeTo(ws.stream())` goes at the pace the peer reads; `close()` resolves once the
+   * message was handed to the OS. Aborting it closes the connection (1011, or the reason's
+   * `closeCode`): a message cannot be cut short. Messages sent meanwhile wait for its end. One at
+   * a time: InvalidStateError while another one is open. Writes reject with a
+   * `ConnectionClosedError` once the connection is closing or closed.
+   */
+  stream(options: MessageWriterOptions = {}): WritableStream<StreamChunk> {
+    if (this.writingMessage) throw new InvalidStateError('a message is already being written with stream()');
+    this.writingMessage = true;
+    return createMessageWriter(this, options, () => {
+      this.writingMessage = false;
+    });
+  }
+
   /** Calls back once everything written to the socket so far is with the OS (or never will be). */
   private afterSocketWrites(resolve: () => void, reject: (error: unknown) => void): void {
     const socket = this.socket;
@@ -348,8 +408,10 @@ export class WebSocket<Data = undefined> {
    */
   divert(diverted: Required<Pick<WebSocketHandlers<Data>, 'message' | 'close'>>): void {
     const original = this.handlers;
+    // Large messages too go to the stream consumer, whole: no `messageStream`.
+    const { messageStream: _streamedElsewhere, ...kept } = original;
     const handlers: WebSocketHandlers<Data> = {
-      ...original,
+      ...kept,
       message: diverted.message,
       close(ws, code, reason, wasClean) {
         try {
@@ -361,6 +423,50 @@ export class WebSocket<Data = undefined> {
     };
     this.handlers = handlers;
     this.events.handlers = handlers;
+    this.connection.messageStreamThreshold = Number.POSITIVE_INFINITY;
+  }
+
+  /** @internal The streams of large messages, made when the first one begins. */
+  messageStreamsOf(): MessageStreams {
+    if (this.messageStreams === undefined) {
+      this.messageStreams = new MessageStreams(new StreamHost(this), this.messageStreamHighWaterMark);
+    }
+    return this.messageStreams;
+  }
+
+  /** @internal The core failed the connection: a message being streamed will not finish. */
+  failMessageStream(error: unknown): void {
+    this.messageStreams?.fail(error);
+  }
+
+  /** @internal A message stream's reader fell behind / caught up: stop / resume the core's input. */
+  pauseInput(): void {
+    this.connection.pauseInput();
+  }
+
+  resumeInput(): void {
+    this.connection.resumeInput();
+  }
+
+  /** @internal Hands a new message stream to the `messageStream` handler. */
+  deliverStream(stream: MessageStream, isBinary: boolean): void {
+    const handler = this.handlers.messageStream;
+    if (handler === undefined) {
+      void stream.cancel();
+      return;
+    }
+    let result: unknown;
+    try {
+      result = handler(this, stream, isBinary);
+    } catch (error) {
+      this.handlerFailed(error);
+      return;
+    }
+    if (result instanceof Promise) {
+      result.catch((error: unknown) => {
+        if (!this.messageStreams?.endedWith(error)) this.handlerFailed(error);
+      });
+    }
   }
 
   /** @internal A pong arrived: it may answer a `roundTrip()`. */
@@ -583,6 +689,7 @@ export class WebSocket<Data = undefined> {
     const result = this.connection.receiveEof();
     this.result = result;
     this.waiters?.closed(result);
+    this.messageStreams?.closed(result.code, result.reason, result.wasClean);
     if (this.handlers.close === undefined) return;
     try {
       this.handlers.close(this, result.code, result.reason, result.wasClean);
@@ -632,7 +739,21 @@ class CoreEvents<Data> implements ConnectionHandler {
     }
   }
 
+  messageStart(isBinary: boolean): void {
+    this.ws.messageStreamsOf().start(isBinary);
+  }
+
+  messageChunk(data: Uint8Array): void {
+    this.ws.messageStreamsOf().chunk(data);
+  }
+
+  messageEnd(): void {
+    this.ws.messageStreamsOf().end();
+  }
+
   error(error: ProtocolError): void {
+    // A message being streamed will not finish: its reader learns why.
+    this.ws.failMessageStream(error);
     // The peer's violation was answered on the wire; it is news only to an application that asked.
     if (this.handlers.error !== undefined) this.ws.reportError(error);
   }
@@ -647,6 +768,23 @@ class CoreEvents<Data> implements ConnectionHandler {
 
   resume(): void {
     this.ws.setPaused(PAUSED_BY_CORE, false);
+  }
+}
+
+/** What a connection's message streams see of it. */
+class StreamHost implements MessageStreamHost {
+  constructor(private readonly ws: WebSocket<unknown>) {}
+
+  pauseInput(): void {
+    this.ws.pauseInput();
+  }
+
+  resumeInput(): void {
+    this.ws.resumeInput();
+  }
+
+  deliver(stream: MessageStream, isBinary: boolean): void {
+    this.ws.deliverStream(stream, isBinary);
   }
 }
 

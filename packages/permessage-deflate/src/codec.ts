@@ -9,9 +9,10 @@ import {
   inflateRawSync,
   type ZlibOptions,
 } from 'node:zlib';
-import type { EncodedMessage, MessageExtension } from '@websock/protocol';
+import type { EncodedMessage, MessageDecoder, MessageExtension } from '@websock/protocol';
 import { invalidCompressedData, messageTooBig } from './errors.js';
 import { History } from './history.js';
+import { InflateStream } from './inflate-stream.js';
 import { type JobLimiter, sharedLimiter } from './limiter.js';
 import {
   assertIntegerIn,
@@ -58,7 +59,7 @@ export type Role = 'server' | 'client';
 export interface ContextState {
   /** A zlib compression context exists (only while an asynchronous job runs). */
   readonly deflate: boolean;
-  /** A zlib decompression context exists (only while an asynchronous job runs). */
+  /** A zlib decompression context exists (while an asynchronous job runs, or a message is inflated in pieces). */
   readonly inflate: boolean;
   /** Bytes of LZ77 history kept between messages for context takeover (both directions). */
   readonly historyBytes: number;
@@ -162,6 +163,8 @@ export class PerMessageDeflate implements MessageExtension {
   readonly #decodeQueue: DecodeJob[] = [];
   #decodeBusy = false;
   #decoding: Running<DecodeJob, InflateRaw> | null = null;
+  /** The message being inflated piece by piece (see `decodeStream`). */
+  #streamDecoder: InflateStream | null = null;
 
   constructor(params: NegotiatedParams, role: Role, options: PerMessageDeflateOptions = {}) {
     if (role !== 'server' && role !== 'client')
@@ -206,7 +209,7 @@ export class PerMessageDeflate implements MessageExtension {
   get contexts(): ContextState {
     return {
       deflate: this.#encoding !== null,
-      inflate: this.#decoding !== null,
+      inflate: this.#decoding !== null || this.#streamDecoder !== null,
       historyBytes: (this.#sent?.length ?? 0) + (this.#received?.length ?? 0),
     };
   }
@@ -449,6 +452,27 @@ export class PerMessageDeflate implements MessageExtension {
     this.#nextDecode();
   }
 
+  /**
+   * Inflates one message piece by piece as it arrives (for a connection that streams large
+   * messages): one zlib context for the message, primed with the history like a whole message,
+   * its output passed on as zlib produces it and held back while paused. See `InflateStream`.
+   */
+  decodeStream(rsv: number, output: (data: Uint8Array) => void): MessageDecoder {
+    if (this.#disposed) throw disposedError();
+    if ((rsv & RSV1) === 0) return passThrough(output);
+    const decoder = new InflateStream({
+      windowBits: this.#inflateWindowBits,
+      history: this.#received,
+      limiter: this.#limiter,
+      output,
+      done: (finished) => {
+        if (this.#streamDecoder === finished) this.#streamDecoder = null;
+      },
+    });
+    this.#streamDecoder = decoder;
+    return decoder;
+  }
+
   // ---- lifetime ----
 
   /**
@@ -464,6 +488,7 @@ export class PerMessageDeflate implements MessageExtension {
     this.#received?.clear();
     this.#fragmentStream?.destroy();
     this.#fragmentStream = null;
+    this.#streamDecoder?.abort();
     const encoding = this.#encoding;
     const decoding = this.#decoding;
     this.#encoding = null;
@@ -477,6 +502,19 @@ export class PerMessageDeflate implements MessageExtension {
       decoding.done();
     }
   }
+}
+
+/** The decoder of a message sent uncompressed: its bytes as they are. */
+function passThrough(output: (data: Uint8Array) => void): MessageDecoder {
+  return {
+    write(piece) {
+      if (piece.length > 0) output(piece);
+      return undefined;
+    },
+    pause() {},
+    resume() {},
+    abort() {},
+  };
 }
 
 /**

@@ -1,10 +1,11 @@
 import { assertSendableCloseCode, CloseCode, encodeClosePayload, parseClosePayload } from '@websock/close';
-import { encodeFrame, FrameParser, Opcode } from '@websock/frame';
+import { encodeFrame, type Frame, FrameParser, type FramePiece, Opcode } from '@websock/frame';
 import { isUtf8, Utf8Validator } from '@websock/utf8';
 import { MessageAccumulator } from './accumulator.js';
 import { InvalidStateError, type ProtocolError, ProtocolErrorCode, toProtocolError, violation } from './errors.js';
 import type { EncodedMessage, MessageExtension } from './extension.js';
 import { type PreparedFrame, preparedFrameProblem, preparedLength } from './prepared.js';
+import { StreamedMessage, type StreamOwner } from './streamed.js';
 
 export type Role = 'server' | 'client';
 export type ConnectionState = 'connecting' | 'open' | 'closing' | 'closed';
@@ -15,6 +16,8 @@ export const DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024 * 1024;
 const MAX_CONTROL_PAYLOAD = 125;
 const EMPTY = new Uint8Array(0);
 const NO_MESSAGE = -1;
+/** `messageStreamThreshold` when messages are never reported in pieces. */
+const NEVER = Number.POSITIVE_INFINITY;
 
 /**
  * What the core reports, and the only way bytes leave it. Every call is synchronous
@@ -30,6 +33,20 @@ export interface ConnectionHandler {
   write(header: Uint8Array, payload: Uint8Array): void;
   /** A complete message. `data` may be a view into the received chunk. */
   message(data: Uint8Array, isBinary: boolean): void;
+  /**
+   * A message reported in pieces begins (see `messageStreamThreshold`): its bytes follow in
+   * `messageChunk` calls, then `messageEnd`. Other events (ping, pong) may come in between;
+   * a failure (`error`) or the transport's end means the message will not be finished.
+   */
+  messageStart?(isBinary: boolean): void;
+  /**
+   * The next bytes of that message, checked: within `maxMessageSize`, and for text, valid
+   * UTF-8 so far (a chunk may end inside a character). A view into the received chunk or a
+   * decoder's output: consume it now or keep it as it is (the core never writes to it again).
+   */
+  messageChunk?(data: Uint8Array): void;
+  /** That message is complete (and, for text, ends on a character boundary). */
+  messageEnd?(): void;
   /** A ping arrived; the pong has already been written. */
   ping?(data: Uint8Array): void;
   pong?(data: Uint8Array): void;
@@ -43,7 +60,10 @@ export interface ConnectionHandler {
    * waits a little for the server to do it, then closes it itself. Called once.
    */
   closeTransport(): void;
-  /** An asynchronous extension transform is running: stop reading until `resume`. */
+  /**
+   * The core takes no input until `resume`: an asynchronous extension transform is running, or
+   * the application called `pauseInput()`. Stop reading from the transport meanwhile.
+   */
   pause?(): void;
   resume?(): void;
 }
@@ -55,6 +75,15 @@ export interface ConnectionOptions {
   readonly maxMessageSize?: number;
   /** Negotiated per-message extensions (at most one per RSV bit). */
   readonly extensions?: readonly MessageExtension[];
+  /**
+   * Report a message that reaches this many bytes in pieces as it arrives (`messageStart`,
+   * `messageChunk`..., `messageEnd`) instead of whole (`message`). An untransformed message is
+   * known to from its first frame's header, or once its fragments add up to it; a compressed one
+   * is inflated as it arrives and reported in pieces once its inflated bytes reach it (whole when
+   * it ends short of it). A large frame is never held whole. Default: never (`Infinity`). Needs
+   * the three handler methods, and extensions that implement `decodeStream`.
+   */
+  readonly messageStreamThreshold?: number;
 }
 
 export interface CloseRecord {
@@ -142,8 +171,20 @@ export class Connection {
   /** Payload bytes of the in-progress frame already validated (fail-fast inside one frame). */
   private partialValidated = 0;
 
-  // Asynchronous extension work: input waits while a decode runs, output queues behind an encode.
-  private decoding = false;
+  // Messages reported in pieces: from this size on (Infinity: never), and the one in progress.
+  private streamThreshold = NEVER;
+  /** `streamThreshold` is finite: the reading loop's check, a boolean (cheaper than a double). */
+  private streaming = false;
+  private streamed: StreamedMessage | null = null;
+  private streamOwner: StreamOwner | null = null;
+
+  // Input waits while an extension decode runs or the application paused it; output queues behind an encode.
+  private decodesRunning = 0;
+  private inputPaused = false;
+  /** Either of the two: the reading loop checks this one field per frame. */
+  private inputHeld = false;
+  /** `processFrames` is on the stack: a handler that resumes input must not start a second loop. */
+  private looping = false;
   private readonly outgoing: Outgoing[] = [];
   private queuedBytes = 0;
   /** Opcode of the fragmented message being sent (see `sendFragment`), NO_MESSAGE when none. */
@@ -171,6 +212,84 @@ export class Connection {
     }
     this.extensionRsv = rsv;
     this.parser = new FrameParser({ role: this.role, maxPayloadLength: this.maxMessageSize, allowedRsv: rsv });
+    if (options.messageStreamThreshold !== undefined) this.messageStreamThreshold = options.messageStreamThreshold;
+  }
+
+  /**
+   * Messages that reach this many bytes (decoded) are reported in pieces (see the option).
+   * Settable, e.g. to `Infinity` to have every message whole again; it applies from the next
+   * message on. Throws RangeError for a negative value, TypeError when the handler lacks
+   * `messageStart`, `messageChunk` or `messageEnd` or an extension lacks `decodeStream`.
+   */
+  get messageStreamThreshold(): number {
+    return this.streamThreshold;
+  }
+
+  set messageStreamThreshold(value: number) {
+    if (!(value >= 0)) throw new RangeError('messageStreamThreshold must be a non-negative number');
+    if (value !== NEVER) {
+      const handler = this.handler;
+      if (handler.messageStart === undefined || handler.messageChunk === undefined || handler.messageEnd === undefined)
+        throw new TypeError('streamed messages need the handler methods messageStart, messageChunk and messageEnd');
+      for (const extension of this.extensions) {
+        if (extension.decodeStream === undefined)
+          throw new TypeError(`extension ${extension.name} cannot decode a message in pieces (no decodeStream)`);
+      }
+    }
+    this.streamThreshold = value;
+    this.streaming = value !== NEVER;
+  }
+
+  /**
+   * Stops reporting what arrives (message chunks, and every event after them) until
+   * `resumeInput()`: the application is behind. Received bytes wait in the core, a streamed
+   * message's decoder stops producing, and the handler's `pause` asks the I/O layer to stop
+   * reading, so memory stays bounded. A second call does nothing.
+   */
+  pauseInput(): void {
+    if (this.currentState === 'closed' || this.inputPaused) return;
+    if (!this.inputHeld) this.handler.pause?.();
+    this.inputPaused = true;
+    this.inputHeld = true;
+    this.streamed?.pause();
+  }
+
+  /** Undoes `pauseInput()`: what waits is reported (now, or after a running decode). */
+  resumeInput(): void {
+    if (!this.inputPaused) return;
+    this.inputPaused = false;
+    this.inputHeld = this.decodesRunning > 0;
+    this.streamed?.resume();
+    this.inputReleased();
+  }
+
+  /** An asynchronous decode starts: later input waits for it (order is preserved, memory bounded). */
+  private decodeStarted(): void {
+    if (!this.inputHeld) this.handler.pause?.();
+    this.decodesRunning++;
+    this.inputHeld = true;
+  }
+
+  /**
+   * A decode settled: `then` reports its result (and may start another decode), then input flows
+   * again unless something else holds it. After the transport closed, nothing is reported.
+   */
+  private decodeSettled(then?: () => void): void {
+    if (this.currentState === 'closed') {
+      this.decodesRunning--;
+      return;
+    }
+    if (!this.discarding) then?.();
+    this.decodesRunning--;
+    this.inputHeld = this.inputPaused || this.decodesRunning > 0;
+    this.inputReleased();
+  }
+
+  /** Whatever held input may be gone: if so, reading resumes and waiting input is processed. */
+  private inputReleased(): void {
+    if (this.inputHeld) return;
+    this.handler.resume?.();
+    this.processFrames();
   }
 
   get state(): ConnectionState {
@@ -231,6 +350,7 @@ export class Connection {
       const dropped = this.outgoing.splice(0);
       for (const item of dropped) if (item.kind === 'marker') item.written(false);
       this.queuedBytes = 0;
+      this.abandonStream();
       for (const extension of this.extensions) extension.dispose?.();
     }
     const code = this.receivedClose?.code ?? this.failure?.closeCode ?? CloseCode.Abnormal;
@@ -442,16 +562,27 @@ export class Connection {
   // ---- input ----
 
   private processFrames(): void {
+    // A handler that resumed input from inside the loop: the running loop goes on by itself.
+    if (this.looping) return;
+    this.looping = true;
+    try {
+      this.readFrames();
+    } finally {
+      this.looping = false;
+    }
+  }
+
+  private readFrames(): void {
     const parser = this.parser;
-    while (!this.discarding && !this.decoding) {
+    while (!this.discarding && !this.inputHeld) {
       // Cap the next frame so the whole message stays within the limit; control
       // frames are capped at 125 bytes by the parser, so never go below that.
-      const messageSoFar = this.messageOpcode === NO_MESSAGE ? 0 : this.fragments.length;
+      const messageSoFar = this.messageOpcode === NO_MESSAGE ? 0 : this.messageBytesSoFar();
       const cap = Math.max(MAX_CONTROL_PAYLOAD, this.maxMessageSize - messageSoFar);
       if (parser.maxPayloadLength !== cap) parser.maxPayloadLength = cap;
-      let frame: ReturnType<FrameParser['next']>;
+      let frame: Frame | FramePiece | null;
       try {
-        frame = parser.next();
+        frame = this.streaming ? parser.nextPiece(this.pieceThreshold()) : parser.next();
       } catch (error) {
         this.fail(error);
         return;
@@ -459,6 +590,10 @@ export class Connection {
       if (frame === null) {
         this.validatePartialText();
         return;
+      }
+      if (this.streaming && isPiece(frame)) {
+        this.onPiece(frame);
+        continue;
       }
       const validatedBefore = this.partialValidated;
       this.partialValidated = 0;
@@ -493,6 +628,14 @@ export class Connection {
     }
     const isText = opcode === Opcode.Text;
     const transformed = (rsv & this.extensionRsv) !== 0;
+    if (this.streaming && validatedBefore === 0) {
+      if (this.readsAsItArrives(payload.length, fin, transformed)) {
+        this.messageOpcode = opcode;
+        this.messageRsv = rsv;
+        if (this.beginStream(null)) this.streamBytes(payload, fin);
+        return;
+      }
+    }
     if (fin) {
       // The hot path: one whole message in one frame.
       if (isText && !transformed) {
@@ -523,8 +666,17 @@ export class Connection {
       return;
     }
     if (this.rejectRsv(rsv)) return;
+    if (this.streamed !== null) {
+      this.streamBytes(payload, fin);
+      return;
+    }
     if (this.fragments.length + payload.length > this.maxMessageSize) {
       this.failTooBig();
+      return;
+    }
+    if (this.fragments.length + payload.length >= this.streamThreshold && validatedBefore === 0) {
+      // Only untransformed messages are gathered while streaming is on (see readsAsItArrives).
+      if (this.beginStream(this.fragments.take())) this.streamBytes(payload, fin);
       return;
     }
     const isText = this.messageOpcode === Opcode.Text;
@@ -544,6 +696,149 @@ export class Connection {
     this.messageRsv = 0;
     this.utf8Active = false;
     this.deliver(message, opcode, messageRsv);
+  }
+
+  /** Bytes of the message in progress received so far (on the wire). */
+  private messageBytesSoFar(): number {
+    return this.streamed === null ? this.fragments.length : this.streamed.wireBytes;
+  }
+
+  /**
+   * Whether a message whose first frame came whole (`length` bytes, `fin`) is read as it arrives
+   * (in a `StreamedMessage`) rather than gathered and reported whole. An untransformed message is,
+   * from the threshold on (its smaller fragments are gathered until they reach it). A transformed
+   * one is unless it is one frame under the threshold (decoded whole, up to the threshold, see
+   * `deliver`): its size only shows as it is decoded.
+   */
+  private readsAsItArrives(length: number, fin: boolean, transformed: boolean): boolean {
+    if (length >= this.streamThreshold) return true;
+    return transformed && !fin;
+  }
+
+  /**
+   * The smallest data frame the parser returns in pieces: any frame of a message being streamed;
+   * else the rest of the way to the threshold (a message that reaches it streams).
+   */
+  private pieceThreshold(): number {
+    if (this.streamed !== null) return 0;
+    return this.messageOpcode === NO_MESSAGE ? this.streamThreshold : this.streamThreshold - this.fragments.length;
+  }
+
+  /** A piece of a data frame too large to hold (see `FrameParser.nextPiece`): the message is read as it arrives. */
+  private onPiece(piece: FramePiece): void {
+    if (piece.offset === 0) {
+      if (piece.opcode !== Opcode.Continuation) {
+        if (this.messageOpcode !== NO_MESSAGE) {
+          this.fail(violation(ProtocolErrorCode.ExpectedContinuation, 'a new message started inside a fragmented one'));
+          return;
+        }
+        this.messageOpcode = piece.opcode;
+        this.messageRsv = piece.rsv;
+        if (!this.beginStream(null)) return;
+      } else {
+        if (this.messageOpcode === NO_MESSAGE) {
+          this.fail(
+            violation(ProtocolErrorCode.UnexpectedContinuation, 'a continuation frame without a message to continue'),
+          );
+          return;
+        }
+        if (this.rejectRsv(piece.rsv)) return;
+        if (this.streamed === null && !this.beginStream(this.fragments.take())) return;
+      }
+    }
+    this.streamBytes(piece.payload, piece.fin && piece.offset + piece.payload.length === piece.frameLength);
+  }
+
+  /**
+   * The message in `messageOpcode`/`messageRsv` is read as it arrives from now on. `gathered`
+   * holds its untransformed fragments received before it reached the threshold (text among them
+   * already validated): it is then reported in pieces at once. An untransformed message starting
+   * here is too (it reached the threshold); a transformed one when its decoded bytes do. False
+   * when the connection was failed.
+   */
+  private beginStream(gathered: Uint8Array | null): boolean {
+    const rsv = this.messageRsv;
+    const transformed = (rsv & this.extensionRsv) !== 0;
+    const isText = this.messageOpcode === Opcode.Text;
+    // The validator of gathered text carries on; a message starting here starts it afresh.
+    if (isText && gathered === null) this.utf8.reset();
+    this.utf8Active = isText;
+    let streamed: StreamedMessage;
+    try {
+      streamed = new StreamedMessage(this.ownerOfStreams(), {
+        isBinary: !isText,
+        utf8: isText ? this.utf8 : null,
+        extension: transformed ? this.extensionFor(rsv) : null,
+        rsv,
+        threshold: this.streamThreshold,
+      });
+    } catch (error) {
+      this.fail(error);
+      return false;
+    }
+    this.streamed = streamed;
+    if (transformed) return true;
+    streamed.begin();
+    if (gathered !== null && gathered.length > 0) {
+      // Already counted and validated while gathered: report it as it is.
+      streamed.wireBytes = gathered.length;
+      this.handler.messageChunk?.(gathered);
+    }
+    return !this.discarding;
+  }
+
+  /** What streamed messages report to: this connection's handler, and its bookkeeping. */
+  private ownerOfStreams(): StreamOwner {
+    this.streamOwner ??= {
+      maxMessageSize: this.maxMessageSize,
+      start: (isBinary) => this.handler.messageStart?.(isBinary),
+      chunk: (data) => this.handler.messageChunk?.(data),
+      end: () => {
+        this.messageDone();
+        this.handler.messageEnd?.();
+      },
+      whole: (data, isBinary) => {
+        this.messageDone();
+        this.handler.message(data, isBinary);
+      },
+      fail: (error) => this.fail(error),
+    };
+    return this.streamOwner;
+  }
+
+  /** The next bytes of the message read as it arrives (`last` when they end it). */
+  private streamBytes(bytes: Uint8Array, last: boolean): void {
+    const streamed = this.streamed;
+    if (streamed === null) return;
+    const result = streamed.write(bytes, last);
+    if (typeof result === 'boolean') return;
+    this.decodeStarted();
+    result.then(() => this.decodeSettled());
+  }
+
+  /** The message read as it arrived is complete (it reported its end itself). */
+  private messageDone(): void {
+    this.streamed = null;
+    this.messageOpcode = NO_MESSAGE;
+    this.messageRsv = 0;
+    this.utf8Active = false;
+  }
+
+  /**
+   * Nothing more will be reported (a failure, a close frame, the transport's end): a message read
+   * as it arrives will not be finished, its decoder is released, and an application's pause of
+   * input no longer holds reading back (the peer's close and EOF must still come in).
+   */
+  private abandonStream(): void {
+    const streamed = this.streamed;
+    if (streamed !== null) {
+      this.streamed = null;
+      streamed.abort();
+    }
+    if (!this.inputPaused) return;
+    this.inputPaused = false;
+    this.inputHeld = this.decodesRunning > 0;
+    if (!this.inputHeld && this.currentState !== 'closed') this.handler.resume?.();
   }
 
   /** Validates a text fragment (or the rest of one already partly validated while it arrived). */
@@ -592,11 +887,13 @@ export class Connection {
       return;
     }
     const extension = this.extensionFor(rsv);
+    // While streaming is on, a message decoding to the threshold is read again as it arrives.
+    const limit = Math.min(this.maxMessageSize, this.streamThreshold - 1);
     let decoded: Uint8Array | Promise<Uint8Array>;
     try {
-      decoded = extension.decode(payload, rsv & extension.rsvMask, this.maxMessageSize);
+      decoded = extension.decode(payload, rsv & extension.rsvMask, limit);
     } catch (error) {
-      this.fail(error);
+      this.decodeFailed(error, limit, payload, opcode, rsv);
       return;
     }
     if (!isPromise(decoded)) {
@@ -604,23 +901,28 @@ export class Connection {
       return;
     }
     // Later frames wait until this message is delivered: order is preserved.
-    this.decoding = true;
-    this.handler.pause?.();
+    this.decodeStarted();
     decoded.then(
-      (data) => {
-        this.decoding = false;
-        if (this.discarding || this.currentState === 'closed') return;
-        this.deliverDecoded(data, isBinary);
-        this.handler.resume?.();
-        this.processFrames();
-      },
-      (error: unknown) => {
-        this.decoding = false;
-        if (this.currentState === 'closed') return;
-        this.fail(error);
-        this.handler.resume?.();
-      },
+      (data) => this.decodeSettled(() => this.deliverDecoded(data, isBinary)),
+      (error: unknown) => this.decodeSettled(() => this.decodeFailed(error, limit, payload, opcode, rsv)),
     );
+  }
+
+  /**
+   * A whole message failed to decode. Past a limit under `maxMessageSize` (the threshold of
+   * streamed messages), it is decoded again as it arrives, and reported in pieces; otherwise the
+   * connection fails.
+   */
+  private decodeFailed(error: unknown, limit: number, payload: Uint8Array, opcode: number, rsv: number): void {
+    if (this.discarding) return;
+    const tooBig = (error as { closeCode?: unknown } | null)?.closeCode === CloseCode.MessageTooBig;
+    if (!tooBig || limit >= this.maxMessageSize) {
+      this.fail(error);
+      return;
+    }
+    this.messageOpcode = opcode;
+    this.messageRsv = rsv;
+    if (this.beginStream(null)) this.streamBytes(payload, true);
   }
 
   private deliverDecoded(data: Uint8Array, isBinary: boolean): void {
@@ -648,8 +950,9 @@ export class Connection {
       this.fail(parsed.error);
       return;
     }
-    // Whatever follows a close frame is ignored (RFC 6455 §5.5.1).
+    // Whatever follows a close frame is ignored (RFC 6455 §5.5.1): a streamed message stays unfinished.
     this.discarding = true;
+    this.abandonStream();
     this.receivedClose = { code: parsed.code, reason: parsed.reason };
     this.closeInitiator ??= 'remote';
     this.handler.closeReceived?.(parsed.code, parsed.reason);
@@ -693,6 +996,7 @@ export class Connection {
     const error = toProtocolError(cause);
     this.failure = error;
     this.discarding = true;
+    this.abandonStream();
     this.messageOpcode = NO_MESSAGE;
     this.fragments.take();
     this.closeInitiator ??= 'local';
@@ -836,6 +1140,10 @@ function smallHeader(opcode: number, length: number): Uint8Array {
 
 function encodeCode(code: number): Uint8Array {
   return new Uint8Array([code >> 8, code & 0xff]);
+}
+
+function isPiece(frame: Frame | FramePiece): frame is FramePiece {
+  return (frame as Partial<FramePiece>).offset !== undefined;
 }
 
 function isPromise<T>(value: T | Promise<T>): value is Promise<T> {

@@ -38,8 +38,34 @@ export interface MessageExtension {
     fin: boolean,
   ): EncodedMessage | Promise<EncodedMessage>;
 
+  /**
+   * Decodes a received message piece by piece as it arrives, for a connection that reports
+   * large messages as streams (`messageStreamThreshold`; required then). Called at the message's
+   * first piece with the RSV bits of its first frame (within rsvMask); the decoded bytes go to
+   * `output` as they are produced. The core counts them against `maxMessageSize` and aborts the
+   * decoder (1009) as soon as they pass it, so a decompression bomb stops at the limit.
+   */
+  decodeStream?(rsv: number, output: (data: Uint8Array) => void): MessageDecoder;
+
   /** Releases resources (zlib contexts...). Called once when the connection ends. */
   dispose?(): void;
+}
+
+/** The decoding of one message in pieces (see `MessageExtension.decodeStream`). */
+export interface MessageDecoder {
+  /**
+   * Decodes the next piece of the message's payload (`fin` on the last one); decoded bytes go to
+   * `output`, in order, possibly after this returns. Returns nothing when the piece is decoded,
+   * or a Promise that settles once it is: rejecting with an error that carries its `closeCode`
+   * (1007 for corrupt data). A write may come before the previous one settled: pieces are decoded
+   * in the order written, and a Promise settles after the writes before it.
+   */
+  write(piece: Uint8Array, fin: boolean): undefined | Promise<void>;
+  /** Stops calling `output` until `resume()`: the application is behind. Decoding stops with it. */
+  pause(): void;
+  resume(): void;
+  /** The message will not be finished (the connection failed or closed): release everything. */
+  abort(): void;
 }
 
 export interface EncodedMessage {

@@ -15,6 +15,6 @@ export {
   ProtocolErrorCode,
   toProtocolError,
 } from './errors.js';
-export type { EncodedMessage, MessageExtension } from './extension.js';
+export type { EncodedMessage, MessageDecoder, MessageExtension } from './extension.js';
 export type { PreparedFrame } from './prepared.js';
 export { PREPARED_JOIN_LIMIT, preparedLength, prepareFrame } from './prepared.js';

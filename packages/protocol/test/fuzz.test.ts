@@ -47,17 +47,35 @@ const streams = fc
     return chunks;
   });
 
-function feed(role: Role, chunks: Uint8Array[]): void {
+function feed(role: Role, chunks: Uint8Array[], streamThreshold = Number.POSITIVE_INFINITY): void {
   let written = 0;
   let delivered = 0;
+  // A streamed message: its bytes so far, or -1 between messages.
+  let streamed = -1;
   const connection = new Connection({
     role,
     maxMessageSize: MAX_MESSAGE,
+    messageStreamThreshold: streamThreshold,
     handler: {
+      messageStart: () => {
+        expect(streamed).toBe(-1);
+        streamed = 0;
+      },
+      messageChunk: (data) => {
+        expect(streamed).toBeGreaterThanOrEqual(0);
+        streamed += data.length;
+        expect(streamed).toBeLessThanOrEqual(MAX_MESSAGE);
+      },
+      messageEnd: () => {
+        expect(streamed).toBeGreaterThanOrEqual(0);
+        streamed = -1;
+        delivered++;
+      },
       write: (header, payload) => {
         written += header.length + payload.length;
       },
       message: (data) => {
+        expect(streamed).toBe(-1);
         expect(data.length).toBeLessThanOrEqual(MAX_MESSAGE);
         delivered++;
       },
@@ -82,6 +100,13 @@ describe('fuzzing the connection core', () => {
   it.each(['server', 'client'] as const)('as %s: random frame streams, mutated and re-chunked', (role) => {
     fc.assert(
       fc.property(streams, (chunks) => feed(role, chunks)),
+      { numRuns: runs },
+    );
+  });
+
+  it('as server, messages of 1 to 150 bytes and more streamed: random frame streams, mutated and re-chunked', () => {
+    fc.assert(
+      fc.property(streams, fc.integer({ min: 0, max: 150 }), (chunks, threshold) => feed('server', chunks, threshold)),
       { numRuns: runs },
     );
   });

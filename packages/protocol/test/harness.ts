@@ -9,7 +9,10 @@ export type Event =
   | ['error', string, number]
   | ['closeTransport']
   | ['pause']
-  | ['resume'];
+  | ['resume']
+  | ['start', boolean]
+  | ['chunk', Uint8Array]
+  | ['end'];
 
 export interface Harness {
   conn: Connection;
@@ -23,7 +26,13 @@ const decoder = new TextDecoder();
 /** A connection whose events and writes are recorded; `echo` makes it send every message back. */
 export function harness(
   role: Role = 'server',
-  options: { echo?: boolean; maxMessageSize?: number; extensions?: MessageExtension[] } = {},
+  options: {
+    echo?: boolean;
+    maxMessageSize?: number;
+    extensions?: MessageExtension[];
+    /** Report messages of at least this many bytes in pieces: events 'start', 'chunk' (copies), 'end'. */
+    streamThreshold?: number;
+  } = {},
 ): Harness {
   const events: Event[] = [];
   const chunks: Uint8Array[] = [];
@@ -31,7 +40,11 @@ export function harness(
     role,
     ...(options.maxMessageSize === undefined ? {} : { maxMessageSize: options.maxMessageSize }),
     ...(options.extensions === undefined ? {} : { extensions: options.extensions }),
+    ...(options.streamThreshold === undefined ? {} : { messageStreamThreshold: options.streamThreshold }),
     handler: {
+      messageStart: (isBinary) => events.push(['start', isBinary]),
+      messageChunk: (data) => events.push(['chunk', data.slice()]),
+      messageEnd: () => events.push(['end']),
       write(header, payload) {
         chunks.push(concat(header, payload));
       },

@@ -1,5 +1,13 @@
 export { HandshakeRejection } from '@websock/handshake';
-export type { SendOptions, StreamChunk, StreamsOptions, WebSocketHandlers, WebSocketStreams } from '@websock/node';
+export type {
+  MessageStream,
+  MessageWriterOptions,
+  SendOptions,
+  StreamChunk,
+  StreamsOptions,
+  WebSocketHandlers,
+  WebSocketStreams,
+} from '@websock/node';
 export { ConnectionClosedError, ReadyState, toStreams, WebSocket } from '@websock/node';
 export { InvalidStateError, ProtocolError } from '@websock/protocol';
 export type { ErrorContext, ProtocolSelector, ServerHandlers, ServerOptions, UpgradeRequest } from './options.js';

@@ -76,6 +76,17 @@ export interface ServerOptions<Data> extends Omit<ServerHandlers<Data>, 'error'>
    * cases), small enough that one connection cannot take the process's memory.
    */
   readonly maxMessageSize?: number;
+  /**
+   * With a `messageStream` handler: a message that reaches this many bytes (after decompression)
+   * goes to `messageStream` as a stream of its bytes instead of to `message` as one buffer.
+   * Default 1 MiB.
+   */
+  readonly messageStreamThreshold?: number;
+  /**
+   * Bytes a message stream queues for a slow reader before the connection stops reading from its
+   * socket (TCP then holds the peer back). Default 64 KiB.
+   */
+  readonly messageStreamHighWaterMark?: number;
   /** How long to wait for the peer's half of the closing handshake, in ms. Default 5000. */
   readonly closeTimeout?: number;
   /**

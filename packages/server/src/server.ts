@@ -93,6 +93,12 @@ export class WebSocketServer<Data = undefined> {
       role: 'server',
       closeTimeout: options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT,
       ...(options.maxMessageSize === undefined ? {} : { maxMessageSize: options.maxMessageSize }),
+      ...(options.messageStreamThreshold === undefined
+        ? {}
+        : { messageStreamThreshold: options.messageStreamThreshold }),
+      ...(options.messageStreamHighWaterMark === undefined
+        ? {}
+        : { messageStreamHighWaterMark: options.messageStreamHighWaterMark }),
       ...(options.idleTimeout === undefined ? {} : { idleTimeout: options.idleTimeout }),
       ...(options.maxBufferedAmount === undefined ? {} : { maxBufferedAmount: options.maxBufferedAmount }),
     };
@@ -421,6 +427,7 @@ export class WebSocketServer<Data = undefined> {
     };
     if (options.open) handlers.open = options.open.bind(options);
     if (options.message) handlers.message = options.message.bind(options);
+    if (options.messageStream) handlers.messageStream = options.messageStream.bind(options);
     if (options.drain) handlers.drain = options.drain.bind(options);
     if (options.ping) handlers.ping = options.ping.bind(options);
     if (options.pong) handlers.pong = options.pong.bind(options);

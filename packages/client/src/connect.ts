@@ -9,7 +9,7 @@ import {
   serializeExtensions,
   validateServerResponse,
 } from '@websock/handshake';
-import type { Transport, WebSocketHandlers } from '@websock/node';
+import { messageStreamOptions, type Transport, type WebSocketHandlers } from '@websock/node';
 import {
   acceptResponse,
   createDeflateExtension,
@@ -243,12 +243,7 @@ export function createClientWebSocket<Data>(
     {
       role: 'client',
       ...(options.maxMessageSize === undefined ? {} : { maxMessageSize: options.maxMessageSize }),
-      ...(options.messageStreamThreshold === undefined
-        ? {}
-        : { messageStreamThreshold: options.messageStreamThreshold }),
-      ...(options.messageStreamHighWaterMark === undefined
-        ? {}
-        : { messageStreamHighWaterMark: options.messageStreamHighWaterMark }),
+      ...messageStreamOptions(options),
       ...(options.closeTimeout === undefined ? {} : { closeTimeout: options.closeTimeout }),
       ...(protocol === undefined ? {} : { protocol }),
       ...(extensions.length === 0 ? {} : { extensions, extensionsHeader }),

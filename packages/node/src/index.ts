@@ -10,6 +10,7 @@ export type { SendOptions, WebSocketHandlers, WebSocketOptions } from './websock
 export {
   DEFAULT_MAX_BUFFERED_AMOUNT,
   DEFAULT_MESSAGE_STREAM_THRESHOLD,
+  messageStreamOptions,
   ReadyState,
   WebSocket,
 } from './websocket.js';

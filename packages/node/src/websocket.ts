@@ -132,6 +132,21 @@ export interface SendOptions {
   readonly fin?: boolean;
 }
 
+/**
+ * The message-stream settings of `options` that are set, to pass on to a `WebSocket` (server and
+ * client take the same two options).
+ */
+export function messageStreamOptions(
+  options: Pick<WebSocketOptions, 'messageStreamThreshold' | 'messageStreamHighWaterMark'>,
+): Pick<WebSocketOptions, 'messageStreamThreshold' | 'messageStreamHighWaterMark'> {
+  return {
+    ...(options.messageStreamThreshold === undefined ? {} : { messageStreamThreshold: options.messageStreamThreshold }),
+    ...(options.messageStreamHighWaterMark === undefined
+      ? {}
+      : { messageStreamHighWaterMark: options.messageStreamHighWaterMark }),
+  };
+}
+
 export const ReadyState = { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 } as const;
 export type ReadyState = (typeof ReadyState)[keyof typeof ReadyState];
 

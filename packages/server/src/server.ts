@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { HandshakeRejection, isHandshakeRejection, selectProtocol, serializeExtensions } from '@websock/handshake';
-import type { WebSocketHandlers, WebSocketOptions } from '@websock/node';
+import { messageStreamOptions, type WebSocketHandlers, type WebSocketOptions } from '@websock/node';
 import {
   createDeflateExtension,
   negotiatePerMessageDeflate,
@@ -93,12 +93,7 @@ export class WebSocketServer<Data = undefined> {
       role: 'server',
       closeTimeout: options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT,
       ...(options.maxMessageSize === undefined ? {} : { maxMessageSize: options.maxMessageSize }),
-      ...(options.messageStreamThreshold === undefined
-        ? {}
-        : { messageStreamThreshold: options.messageStreamThreshold }),
-      ...(options.messageStreamHighWaterMark === undefined
-        ? {}
-        : { messageStreamHighWaterMark: options.messageStreamHighWaterMark }),
+      ...messageStreamOptions(options),
       ...(options.idleTimeout === undefined ? {} : { idleTimeout: options.idleTimeout }),
       ...(options.maxBufferedAmount === undefined ? {} : { maxBufferedAmount: options.maxBufferedAmount }),
     };

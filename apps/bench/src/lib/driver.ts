@@ -228,7 +228,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
             skipped.add(server.name);
             notes.push(`${server.name} skipped after it failed to start: ${measurement.error?.split('\n')[0]}`);
           }
-          log(`${label}: ${describe(measurement)} [${((Date.now() - began) / 1000).toFixed(1)} s]`);
+          log(`${label}: ${describeMeasurement(measurement)} [${((Date.now() - began) / 1000).toFixed(1)} s]`);
         }
       }
     }
@@ -268,7 +268,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   };
 }
 
-function describe(m: Measurement): string {
+/** One measurement as a log line (also used by the HTTP/2 mode). */
+export function describeMeasurement(m: Measurement): string {
   if (!m.ok) return `FAILED: ${m.error}`;
   const errors = m.errors > 0 ? ` (${m.errors} errors: ${m.firstError})` : '';
   if (m.idleRssBytesPerConnection !== undefined) {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { generateSelfSignedCert } from '@websock/echo-server';
 import { Child, describeMachine, type Machine, planOpenFiles, planPlacement } from './child.js';
 import {
+  describeMeasurement,
   looksContended,
   MAX_RETRIES,
   type MeasureContext,
@@ -116,7 +117,7 @@ export async function runHttp2Bench(options: Http2BenchOptions): Promise<Http2Be
           }
           if (measurement.tls !== undefined) tls[link.id] ??= measurement.tls;
           measurements.push(measurement);
-          log(`${label}: ${describeHttp2(measurement)}`);
+          log(`${label}: ${describeMeasurement(measurement)}`);
         }
       }
     }
@@ -143,13 +144,4 @@ export async function runHttp2Bench(options: Http2BenchOptions): Promise<Http2Be
     measurements,
     summary: summarize(measurements),
   };
-}
-
-function describeHttp2(m: Measurement): string {
-  if (!m.ok) return `FAILED: ${m.error}`;
-  const errors = m.errors > 0 ? ` (${m.errors} errors: ${m.firstError})` : '';
-  if (m.idleRssBytesPerConnection !== undefined) {
-    return `${((m.idleRssBytesPerConnection ?? 0) / 1024).toFixed(2)} KiB RSS per WebSocket over ${m.idleConnections}${errors}`;
-  }
-  return `${Math.round(m.messagesPerSec ?? 0)} msg/s, ${m.cpuSecondsPerMillion?.toFixed(2)} µs CPU/msg, CPU load server ${m.serverCpuLoad?.toFixed(2)} client ${m.clientCpuLoad?.toFixed(2)}${errors}`;
 }

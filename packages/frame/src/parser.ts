@@ -1,6 +1,6 @@
 import { FrameError, FrameErrorCode } from './errors.js';
 import { invalidLength64, payloadTooBig, readLength64 } from './header.js';
-import { xorMask } from './mask.js';
+import { xorMaskWord } from './mask.js';
 
 /** One parsed frame. `payload` is already unmasked. */
 export interface Frame {
@@ -65,8 +65,8 @@ function checkAllowedRsv(value: number): number {
   return value;
 }
 
-/** Where the current frame's mask key is kept, after the 14 bytes a gathered header can take. */
-const MASK_OFFSET = 14;
+/** The longest header: 2 bytes, 8 of extended length, 4 of mask key. */
+const MAX_HEADER_LENGTH = 14;
 
 /** The empty payload of parsers with the default allocator, shared by all of them. */
 const EMPTY = new Uint8Array(0);
@@ -102,13 +102,14 @@ export class FrameParser {
   // Pending input: the chunk being read (never exhausted while set) and the ones after it.
   #cur: Uint8Array | null = null;
   #off = 0;
-  #queue: Array<Uint8Array | undefined> = [];
+  /** Made on the first chunk that arrives while another is still being read. */
+  #queue: Array<Uint8Array | undefined> | null = null;
   #queueHead = 0;
   #queued = 0;
 
-  // A header split across chunks is gathered in the first 14 bytes of one small buffer,
-  // the current frame's mask key kept in its last 4: one allocation per connection, not two.
-  readonly #hdr = new Uint8Array(18);
+  // A header split across chunks is gathered in a small buffer, made the first time a
+  // header is split: most connections never need one, and an idle connection holds none.
+  #hdr: Uint8Array | null = null;
   #hdrLen = 0;
   #hdrNeed = 2;
 
@@ -118,6 +119,8 @@ export class FrameParser {
   #rsv = 0;
   #opcode = 0;
   #masked = false;
+  /** The current frame's mask key, its bytes read little-endian (see `xorMaskWord`). */
+  #mask = 0;
   #length = 0;
   #payload: Uint8Array | null = null;
   #received = 0;
@@ -207,7 +210,7 @@ export class FrameParser {
       this.#cur = chunk;
       this.#off = 0;
     } else {
-      this.#queue.push(chunk);
+      (this.#queue ??= []).push(chunk);
     }
   }
 
@@ -236,7 +239,7 @@ export class FrameParser {
           const start = off + headerLength;
           const end = start + length;
           const payload = length === 0 ? this.#empty : chunk.subarray(start, end);
-          if (this.#masked && length !== 0) xorMask(payload, 0, payload, 0, length, this.#hdr, MASK_OFFSET, 0);
+          if (this.#masked && length !== 0) xorMaskWord(payload, 0, payload, 0, length, this.#mask, 0);
           this.#consume(chunk, end, headerLength + length);
           return { fin: this.#fin, rsv: this.#rsv, opcode: this.#opcode, masked: this.#masked, payload };
         }
@@ -245,7 +248,7 @@ export class FrameParser {
       }
     }
     if (!this.#gatherHeader()) return null;
-    const hdr = this.#hdr;
+    const hdr = this.#hdr!;
     this.#readHeader(hdr, 0, hdr[0]!, hdr[1]!);
     this.#hdrLen = 0;
     this.#hdrNeed = 2;
@@ -261,7 +264,7 @@ export class FrameParser {
     // Release everything: a failed connection reads no further.
     this.#cur = null;
     this.#off = 0;
-    this.#queue = [];
+    this.#queue = null;
     this.#queueHead = 0;
     this.#queued = 0;
     this.#hdrLen = 0;
@@ -334,11 +337,7 @@ export class FrameParser {
     this.#length = length;
     if ((b1 & 0x80) !== 0) {
       this.#masked = true;
-      const hdr = this.#hdr;
-      hdr[MASK_OFFSET] = bytes[p]!;
-      hdr[MASK_OFFSET + 1] = bytes[p + 1]!;
-      hdr[MASK_OFFSET + 2] = bytes[p + 2]!;
-      hdr[MASK_OFFSET + 3] = bytes[p + 3]!;
+      this.#mask = bytes[p]! | (bytes[p + 1]! << 8) | (bytes[p + 2]! << 16) | (bytes[p + 3]! << 24);
     } else {
       this.#masked = false;
     }
@@ -355,7 +354,7 @@ export class FrameParser {
     const queue = this.#queue;
     const head = this.#queueHead;
     this.#off = 0;
-    if (head === queue.length) {
+    if (queue === null || head === queue.length) {
       this.#cur = null;
       return;
     }
@@ -378,7 +377,7 @@ export class FrameParser {
    * rule as soon as its byte arrives. Returns true once the header is complete.
    */
   #gatherHeader(): boolean {
-    const hdr = this.#hdr;
+    const hdr = (this.#hdr ??= new Uint8Array(MAX_HEADER_LENGTH));
     let chunk = this.#cur;
     while (chunk !== null) {
       let off = this.#off;
@@ -436,7 +435,7 @@ export class FrameParser {
           // The header ended a chunk but the whole payload is in the next: still no copy.
           const end = off + length;
           const view = chunk.subarray(off, end);
-          if (this.#masked) xorMask(view, 0, view, 0, length, this.#hdr, MASK_OFFSET, 0);
+          if (this.#masked) xorMaskWord(view, 0, view, 0, length, this.#mask, 0);
           this.#consume(chunk, end, length);
           return this.#finish(view);
         }
@@ -444,7 +443,7 @@ export class FrameParser {
         this.#payload = payload;
       }
       const n = Math.min(available, remaining);
-      if (this.#masked) xorMask(chunk, off, payload, received, n, this.#hdr, MASK_OFFSET, received);
+      if (this.#masked) xorMaskWord(chunk, off, payload, received, n, this.#mask, received);
       else payload.set(off === 0 && n === chunk.length ? chunk : chunk.subarray(off, off + n), received);
       // Count the bytes as received before releasing them from the queue: bufferedAmount stays exact.
       this.#received = received + n;

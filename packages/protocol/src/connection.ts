@@ -15,6 +15,14 @@ export const DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024 * 1024;
 const MAX_CONTROL_PAYLOAD = 125;
 const EMPTY = new Uint8Array(0);
 const NO_MESSAGE = -1;
+/**
+ * The empty queues and extension list of a connection that has none: shared by all of them
+ * (frozen, so a push that forgot to make the connection its own array throws at once). An idle
+ * connection holds no array of its own.
+ */
+const NO_EXTENSIONS: readonly MessageExtension[] = Object.freeze([]);
+const NO_OUTGOING = Object.freeze([]) as unknown as Outgoing[];
+const NO_HELD = Object.freeze([]) as unknown as HeldMessage[];
 
 /**
  * What the core reports, and the only way bytes leave it. Every call is synchronous
@@ -135,8 +143,10 @@ export class Connection {
   // The message being reassembled from fragments.
   private messageOpcode = NO_MESSAGE;
   private messageRsv = 0;
-  private readonly fragments = new MessageAccumulator();
-  private readonly utf8 = new Utf8Validator();
+  /** Made on the first fragmented message (see `fragments`). */
+  private accumulator: MessageAccumulator | null = null;
+  /** Made on the first text message that arrives in pieces (see `utf8`). */
+  private validator: Utf8Validator | null = null;
   /** Whether `utf8` is tracking the current text message (fragmented or arriving in chops). */
   private utf8Active = false;
   /** Payload bytes of the in-progress frame already validated (fail-fast inside one frame). */
@@ -144,14 +154,15 @@ export class Connection {
 
   // Asynchronous extension work: input waits while a decode runs, output queues behind an encode.
   private decoding = false;
-  private readonly outgoing: Outgoing[] = [];
+  /** NO_OUTGOING until something has to wait (see `enqueue`). */
+  private outgoing: Outgoing[] = NO_OUTGOING;
   private queuedBytes = 0;
   /** Opcode of the fragmented message being sent (see `sendFragment`), NO_MESSAGE when none. */
   private sendingOpcode = NO_MESSAGE;
   /** Whether the fragmented message being sent goes through the extension's `encodeFragment`. */
   private sendingTransformed = false;
   /** Messages sent while a fragmented one is open, with the bytes `bufferedAmount` counts for them. */
-  private readonly held: HeldMessage[] = [];
+  private held: HeldMessage[] = NO_HELD;
   private heldBytes = 0;
   /** A queued message failed to encode: markers still queued cover a message that never left. */
   private encodeFailed = false;
@@ -161,7 +172,7 @@ export class Connection {
     this.handler = options.handler;
     this.maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
     if (!(this.maxMessageSize > 0)) throw new RangeError('maxMessageSize must be a positive number');
-    this.extensions = options.extensions ?? [];
+    this.extensions = options.extensions ?? NO_EXTENSIONS;
     let rsv = 0;
     for (const extension of this.extensions) {
       if ((rsv & extension.rsvMask) !== 0) {
@@ -175,6 +186,22 @@ export class Connection {
 
   get state(): ConnectionState {
     return this.currentState;
+  }
+
+  private get fragments(): MessageAccumulator {
+    if (this.accumulator === null) this.accumulator = new MessageAccumulator();
+    return this.accumulator;
+  }
+
+  private get utf8(): Utf8Validator {
+    if (this.validator === null) this.validator = new Utf8Validator();
+    return this.validator;
+  }
+
+  /** Queues output behind an asynchronous transform; returns the queue's new length. */
+  private enqueue(item: Outgoing): number {
+    if (this.outgoing === NO_OUTGOING) this.outgoing = [];
+    return this.outgoing.push(item);
   }
 
   /** Who started the closing handshake (or failed the connection), once known. */
@@ -226,9 +253,10 @@ export class Connection {
     if (this.currentState !== 'closed') {
       this.currentState = 'closed';
       this.discarding = true;
-      this.held.length = 0;
+      this.held = NO_HELD;
       this.heldBytes = 0;
-      const dropped = this.outgoing.splice(0);
+      const dropped = this.outgoing;
+      this.outgoing = NO_OUTGOING;
       for (const item of dropped) if (item.kind === 'marker') item.written(false);
       this.queuedBytes = 0;
       for (const extension of this.extensions) extension.dispose?.();
@@ -264,13 +292,12 @@ export class Connection {
     }
     if (isPromise(encoded)) {
       this.queuedBytes += data.length;
-      this.outgoing.push({ kind: 'message', encoded, isBinary, size: data.length });
-      if (this.outgoing.length === 1) this.flushWhenReady();
+      if (this.enqueue({ kind: 'message', encoded, isBinary, size: data.length }) === 1) this.flushWhenReady();
     } else if (this.outgoing.length === 0) {
       this.writeFrame(opcode, encoded.payload, encoded.rsv);
     } else {
       this.queuedBytes += data.length;
-      this.outgoing.push({ kind: 'message', encoded: Promise.resolve(encoded), isBinary, size: data.length });
+      this.enqueue({ kind: 'message', encoded: Promise.resolve(encoded), isBinary, size: data.length });
     }
   }
 
@@ -293,7 +320,7 @@ export class Connection {
     }
     this.queuedBytes += data.length;
     const encoded = Promise.resolve({ payload: data, rsv: 0 });
-    this.outgoing.push({ kind: 'message', encoded, isBinary, size: data.length });
+    this.enqueue({ kind: 'message', encoded, isBinary, size: data.length });
   }
 
   /**
@@ -331,13 +358,15 @@ export class Connection {
     } else {
       this.queuedBytes += data.length;
       const pending = isPromise(encoded) ? encoded : Promise.resolve(encoded);
-      this.outgoing.push({ kind: 'fragment', encoded: pending, opcode, fin, first, size: data.length });
-      if (this.outgoing.length === 1) this.flushWhenReady();
+      if (this.enqueue({ kind: 'fragment', encoded: pending, opcode, fin, first, size: data.length }) === 1) {
+        this.flushWhenReady();
+      }
     }
     if (fin) this.releaseHeld();
   }
 
   private hold(message: HeldMessage, bytes: number): void {
+    if (this.held === NO_HELD) this.held = [];
     this.held.push(message);
     this.heldBytes += bytes;
   }
@@ -345,7 +374,8 @@ export class Connection {
   /** The fragmented message is finished: what was sent meanwhile goes out now, in order. */
   private releaseHeld(): void {
     if (this.held.length === 0) return;
-    const held = this.held.splice(0);
+    const held = this.held;
+    this.held = NO_HELD;
     this.heldBytes = 0;
     for (const message of held) {
       if (this.currentState !== 'open') return;
@@ -370,7 +400,7 @@ export class Connection {
    */
   whenWritten(written: (ok: boolean) => void): boolean {
     if (this.outgoing.length === 0) return false;
-    this.outgoing.push({ kind: 'marker', written });
+    this.enqueue({ kind: 'marker', written });
     return true;
   }
 
@@ -405,8 +435,7 @@ export class Connection {
       bytes = size ?? preparedLength(frame);
     }
     this.queuedBytes += bytes;
-    this.outgoing.push({ kind: 'prepared', frame, size: bytes });
-    if (this.outgoing.length === 1) this.flushWhenReady();
+    if (this.enqueue({ kind: 'prepared', frame, size: bytes }) === 1) this.flushWhenReady();
   }
 
   ping(data: Uint8Array = EMPTY): void {
@@ -694,7 +723,7 @@ export class Connection {
     this.failure = error;
     this.discarding = true;
     this.messageOpcode = NO_MESSAGE;
-    this.fragments.take();
+    this.accumulator?.take();
     this.closeInitiator ??= 'local';
     if (this.sentClose === null) {
       this.sentClose = { code: error.closeCode, reason: '' };
@@ -720,7 +749,7 @@ export class Connection {
 
   private enqueueFrame(opcode: number, payload: Uint8Array): void {
     if (this.outgoing.length === 0) this.writeFrame(opcode, payload, 0);
-    else this.outgoing.push({ kind: 'frame', opcode, payload });
+    else this.enqueue({ kind: 'frame', opcode, payload });
   }
 
   private writeFrame(opcode: number, payload: Uint8Array, rsv: number): void {

@@ -119,8 +119,6 @@ export class WebSocket<Data = undefined> {
 
   /** Application data attached to the connection (e.g. by the server's `upgrade` hook). */
   data: Data;
-  readonly protocol: string;
-  readonly extensions: string;
   readonly remoteAddress: string;
   readonly remotePort: number;
 
@@ -129,9 +127,12 @@ export class WebSocket<Data = undefined> {
   private readonly connection: Connection;
   private handlers: WebSocketHandlers<Data>;
   private readonly events: CoreEvents<Data>;
-  private readonly closeTimeout: number;
-  private readonly idleTimeout: number;
-  private readonly maxBufferedAmount: number;
+  /**
+   * The options it was made with: a server passes one object to all its connections (one per
+   * connection only when a subprotocol or an extension was negotiated), so the settings cost
+   * an idle connection one reference, not a field each.
+   */
+  private readonly options: WebSocketOptions;
   private closeTimer: NodeJS.Timeout | undefined;
   /** `send` returned false and the `drain` handler is owed a call. */
   private owesDrain = false;
@@ -149,14 +150,10 @@ export class WebSocket<Data = undefined> {
     this.socket = socket;
     this.handlers = handlers;
     this.data = data;
-    this.protocol = options.protocol ?? '';
-    this.extensions = options.extensionsHeader ?? '';
     const remote = remoteOf(socket);
     this.remoteAddress = remote.address;
     this.remotePort = remote.port;
-    this.closeTimeout = options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT;
-    this.idleTimeout = options.idleTimeout ?? 0;
-    this.maxBufferedAmount = options.maxBufferedAmount ?? DEFAULT_MAX_BUFFERED_AMOUNT;
+    this.options = options;
     this.events = new CoreEvents(this, handlers);
     this.connection = new Connection({
       role: options.role,
@@ -173,16 +170,23 @@ export class WebSocket<Data = undefined> {
   start(head?: Uint8Array): void {
     const socket = this.socket;
     setNoDelay(socket);
-    // Node's socket timeout restarts on any read or write: exactly "no traffic for N ms".
-    socket.setTimeout(this.idleTimeout);
+    const idleTimeout = this.options.idleTimeout ?? 0;
+    // Node's socket timeout restarts on any read or write: exactly "no traffic for N ms". A
+    // timeout someone set before (an http server's) is cleared; a socket with none is left
+    // alone (setting 0 would add a property to every socket for nothing).
+    if (idleTimeout > 0 || (socket as { timeout?: number }).timeout) socket.setTimeout(idleTimeout);
     // Listeners are shared functions that find the connection on the socket: no
-    // closures per connection (they cost memory on every idle connection).
+    // closures per connection (they cost memory on every idle connection), and none that
+    // the socket does not need: a second listener of one event costs an array.
     (socket as SocketWithWebSocket)[kWebSocket] = this as WebSocket<unknown>;
-    if (this.idleTimeout > 0) socket.on('timeout', onSocketTimeout);
+    if (idleTimeout > 0) socket.on('timeout', onSocketTimeout);
     socket.on('data', onSocketData);
-    socket.on('end', onSocketEnd);
+    // A socket that does not allow half-open connections ends its side by itself on EOF.
+    if ((socket as { allowHalfOpen?: boolean }).allowHalfOpen !== false) socket.on('end', onSocketEnd);
     socket.on('close', onSocketClose);
-    socket.on('error', noop); // the 'close' that follows reports it (as 1006 when no close frame came)
+    // The 'close' that follows an error reports it (as 1006 when no close frame came); one
+    // listener is enough to keep an 'error' from being thrown, whoever added it.
+    if (socket.listenerCount('error') === 0) socket.on('error', noop);
     if (this.handlers.drain !== undefined) socket.on('drain', onSocketDrain);
     this.connection.open();
     if (this.handlers.open !== undefined) {
@@ -197,6 +201,16 @@ export class WebSocket<Data = undefined> {
       else this.heldHead = head;
     }
     if (this.pausedBy === 0) socket.resume();
+  }
+
+  /** The negotiated subprotocol ('' for none). */
+  get protocol(): string {
+    return this.options.protocol ?? '';
+  }
+
+  /** The negotiated `Sec-WebSocket-Extensions` value ('' for none). */
+  get extensions(): string {
+    return this.options.extensionsHeader ?? '';
   }
 
   /** Which transport carries the connection: 'tcp', 'tls' or 'http2' (an RFC 8441 stream). */
@@ -371,7 +385,7 @@ export class WebSocket<Data = undefined> {
   /** Applies the backpressure rules after a write: true while under the high-water mark. */
   private checkBuffered(): boolean {
     const buffered = this.bufferedAmount;
-    if (buffered > this.maxBufferedAmount) {
+    if (buffered > (this.options.maxBufferedAmount ?? DEFAULT_MAX_BUFFERED_AMOUNT)) {
       this.close(CloseCode.PolicyViolation, 'slow consumer');
       return false;
     }
@@ -560,7 +574,10 @@ export class WebSocket<Data = undefined> {
 
   private armCloseTimer(): void {
     if (this.closeTimer !== undefined || this.socket.destroyed) return;
-    this.closeTimer = setTimeout(() => abortTransport(this.socket), this.closeTimeout);
+    this.closeTimer = setTimeout(
+      () => abortTransport(this.socket),
+      this.options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT,
+    );
     this.closeTimer.unref?.();
   }
 

@@ -175,7 +175,8 @@ export class WebSocketServer<Data = undefined> {
    * Always answers: 101 and a connection, or an HTTP error response.
    */
   handleUpgrade(req: UpgradeRequest, socket: Duplex, head: Buffer): void {
-    socket.on('error', noop);
+    // One listener keeps an error from being thrown; a second would cost every connection an array.
+    if (socket.listenerCount('error') === 0) socket.on('error', noop);
     // Nothing listens for 'data' until the connection starts: hold the bytes in the socket.
     socket.pause();
     this.admit(new Http1Opening(req, socket, head));

@@ -177,8 +177,10 @@ export class WebSocketServer<Data = undefined> {
   handleUpgrade(req: UpgradeRequest, socket: Duplex, head: Buffer): void {
     // One listener keeps an error from being thrown; a second would cost every connection an array.
     if (socket.listenerCount('error') === 0) socket.on('error', noop);
-    // Nothing listens for 'data' until the connection starts: hold the bytes in the socket.
-    socket.pause();
+    // With an `upgrade` hook nothing listens for 'data' until the hook has answered: hold the
+    // bytes in the socket. Without one the connection starts before this call returns, so there
+    // is nothing to hold, and a pause would only cost a resume on the next tick.
+    if (this.options.upgrade !== undefined) socket.pause();
     this.admit(new Http1Opening(req, socket, head));
   }
 

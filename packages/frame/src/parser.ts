@@ -210,7 +210,8 @@ export class FrameParser {
       this.#cur = chunk;
       this.#off = 0;
     } else {
-      (this.#queue ??= []).push(chunk);
+      if (this.#queue === null) this.#queue = [];
+      this.#queue.push(chunk);
     }
   }
 
@@ -377,7 +378,8 @@ export class FrameParser {
    * rule as soon as its byte arrives. Returns true once the header is complete.
    */
   #gatherHeader(): boolean {
-    const hdr = (this.#hdr ??= new Uint8Array(MAX_HEADER_LENGTH));
+    if (this.#hdr === null) this.#hdr = new Uint8Array(MAX_HEADER_LENGTH);
+    const hdr = this.#hdr;
     let chunk = this.#cur;
     while (chunk !== null) {
       let off = this.#off;

@@ -574,10 +574,7 @@ export class WebSocket<Data = undefined> {
 
   private armCloseTimer(): void {
     if (this.closeTimer !== undefined || this.socket.destroyed) return;
-    this.closeTimer = setTimeout(
-      () => abortTransport(this.socket),
-      this.options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT,
-    );
+    this.closeTimer = setTimeout(() => abortTransport(this.socket), this.options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT);
     this.closeTimer.unref?.();
   }
 

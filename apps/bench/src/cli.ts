@@ -98,6 +98,7 @@ async function main(): Promise<number> {
     idleConnections: options.idleConnections,
     pin: options.pin,
     clients: options.clients,
+    cpuProfDir: options.cpuProfDir === undefined ? undefined : resolve(options.cpuProfDir),
     log: (line) => process.stderr.write(`${line}\n`),
   });
 

@@ -21,6 +21,8 @@ export interface CliOptions {
   /** Fan-out mode: one publisher, many subscribers. */
   fanout: boolean;
   subscribers: number[];
+  /** Directory for a V8 CPU profile of every server process (`--cpu-prof`). */
+  cpuProfDir: string | undefined;
 }
 
 export const USAGE = `Usage: node apps/bench/dist/cli.js [options]
@@ -35,6 +37,8 @@ export const USAGE = `Usage: node apps/bench/dist/cli.js [options]
   --clients <n>           load generator processes (default: cores - 1, at most 3)
   --no-pin                do not pin server and load generators to CPUs with taskset
   --quick                 smoke run: 300ms, 100ms warm-up, 1 round, 1000 idle connections
+  --cpu-prof <dir>        write a V8 CPU profile of every server process there
+                          (<server>-<workload>-r<round>.cpuprofile; summarise with dist/profile-top.js)
 
   Only a complete run (no --quick, --servers or --workloads) writes results/latest.md,
   results/latest.svg and the README's table; other runs write their report to results/raw/.
@@ -97,6 +101,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
     soakConnections: SOAK_DEFAULTS.connections,
     fanout: false,
     subscribers: [...DEFAULT_SUBSCRIBERS],
+    cpuProfDir: undefined,
   };
   const explicit = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
@@ -141,6 +146,9 @@ export function parseCli(argv: readonly string[]): CliOptions {
         break;
       case '--out':
         options.outDir = value();
+        break;
+      case '--cpu-prof':
+        options.cpuProfDir = value();
         break;
       case '--soak':
         options.soak = true;

@@ -25,6 +25,8 @@ export interface BenchOptions {
   pin: boolean;
   /** Load generator processes; default from the core count. */
   clients?: number | undefined;
+  /** Write a V8 CPU profile of every server process into this directory. */
+  cpuProfDir?: string | undefined;
   log?: (line: string) => void;
 }
 
@@ -83,7 +85,7 @@ export interface BenchResult {
   /** 1-minute load average before and after: other work on the machine skews every figure. */
   loadAverage: { start: number; end: number };
   placement: { pinned: boolean; serverCpus: string; loadCpus: string[]; nofile: number | undefined };
-  options: Omit<BenchOptions, 'log' | 'distDir'>;
+  options: Omit<BenchOptions, 'log' | 'distDir' | 'cpuProfDir'>;
   servers: Array<{ name: string; description: string; info: Record<string, string> }>;
   workloads: WorkloadSpec[];
   notes: string[];
@@ -199,6 +201,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
             idleConnections,
             serverCpus: pinned ? '0' : undefined,
             nofile,
+            cpuProfDir: options.cpuProfDir,
             onInfo(info) {
               serverInfo.set(server.name, info);
               if (server.name === 'ws-addons' && info.addons === 'none') {
@@ -285,6 +288,7 @@ interface MeasureContext {
   idleConnections: number;
   serverCpus: string | undefined;
   nofile: number | undefined;
+  cpuProfDir: string | undefined;
   onInfo(info: Record<string, string>): void;
 }
 
@@ -292,12 +296,20 @@ async function measure(server: ServerDef, workload: WorkloadSpec, round: number,
   const base: Measurement = { server: server.name, workload: workload.id, round, ok: false, errors: 0 };
   let child: Child | undefined;
   let started = false;
+  const nodeArgs = ['--expose-gc'];
+  if (context.cpuProfDir !== undefined) {
+    nodeArgs.push(
+      '--cpu-prof',
+      `--cpu-prof-dir=${context.cpuProfDir}`,
+      `--cpu-prof-name=${server.name}-${workload.id}-r${round + 1}.cpuprofile`,
+    );
+  }
   try {
     child = new Child(
       server.name,
       join(context.distDir, server.script),
       ['--port', '0', ...(workload.deflate ? ['--deflate'] : [])],
-      { cpus: context.serverCpus, nofile: context.nofile, nodeArgs: ['--expose-gc'], env: server.env },
+      { cpus: context.serverCpus, nofile: context.nofile, nodeArgs, env: server.env },
     );
     const ready = await child.waitForLine(READY, 15_000);
     started = true;
@@ -318,7 +330,8 @@ async function measure(server: ServerDef, workload: WorkloadSpec, round: number,
     await Promise.allSettled(context.generators.map((generator) => generator.request({ type: 'stop' }, 5_000)));
     return { ...base, ok: false, error: errorText(error), ...(started ? {} : { startFailed: true }) };
   } finally {
-    await child?.stop();
+    // A profiled process writes its profile as it exits: give it time to.
+    await child?.stop(context.cpuProfDir === undefined ? 1_000 : 30_000);
   }
 }
 

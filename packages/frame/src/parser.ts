@@ -115,9 +115,8 @@ export class FrameParser {
 
   // The frame whose payload is being read.
   #inPayload = false;
-  #fin = false;
-  #rsv = 0;
-  #opcode = 0;
+  /** The current frame's first header byte: FIN, RSV and opcode (one field, not three). */
+  #b0 = 0;
   #masked = false;
   /** The current frame's mask key, its bytes read little-endian (see `xorMaskWord`). */
   #mask = 0;
@@ -189,9 +188,9 @@ export class FrameParser {
     if (!this.#inPayload) return null;
     const payload = this.#payload;
     return {
-      opcode: this.#opcode,
-      fin: this.#fin,
-      rsv: this.#rsv,
+      opcode: this.#b0 & 0x0f,
+      fin: (this.#b0 & 0x80) !== 0,
+      rsv: (this.#b0 >> 4) & 7,
       payloadLength: this.#length,
       received: payload === null ? this.#empty : payload.subarray(0, this.#received),
     };
@@ -242,7 +241,7 @@ export class FrameParser {
           const payload = length === 0 ? this.#empty : chunk.subarray(start, end);
           if (this.#masked && length !== 0) xorMaskWord(payload, 0, payload, 0, length, this.#mask, 0);
           this.#consume(chunk, end, headerLength + length);
-          return { fin: this.#fin, rsv: this.#rsv, opcode: this.#opcode, masked: this.#masked, payload };
+          return this.#frame(payload);
         }
         this.#consume(chunk, off + headerLength, headerLength);
         return this.#startPayload();
@@ -332,9 +331,7 @@ export class FrameParser {
   #readHeader(bytes: Uint8Array, off: number, b0: number, b1: number): void {
     const length = this.#readLength(bytes, off, b1);
     const p = off + headerLengthOf(b1 & 0x7f);
-    this.#fin = (b0 & 0x80) !== 0;
-    this.#rsv = (b0 >> 4) & 7;
-    this.#opcode = b0 & 0x0f;
+    this.#b0 = b0;
     this.#length = length;
     if ((b1 & 0x80) !== 0) {
       this.#masked = true;
@@ -415,7 +412,7 @@ export class FrameParser {
 
   #startPayload(): Frame | null {
     if (this.#length === 0) {
-      return { fin: this.#fin, rsv: this.#rsv, opcode: this.#opcode, masked: this.#masked, payload: this.#empty };
+      return this.#frame(this.#empty);
     }
     this.#inPayload = true;
     this.#payload = null;
@@ -460,6 +457,11 @@ export class FrameParser {
     this.#inPayload = false;
     this.#payload = null;
     this.#received = 0;
-    return { fin: this.#fin, rsv: this.#rsv, opcode: this.#opcode, masked: this.#masked, payload };
+    return this.#frame(payload);
+  }
+
+  #frame(payload: Uint8Array): Frame {
+    const b0 = this.#b0;
+    return { fin: (b0 & 0x80) !== 0, rsv: (b0 >> 4) & 7, opcode: b0 & 0x0f, masked: this.#masked, payload };
   }
 }

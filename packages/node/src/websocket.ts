@@ -31,6 +31,8 @@ import { Waiters } from './waiters.js';
 const DEFAULT_CLOSE_TIMEOUT = 5_000;
 const PAUSED_BY_APP = 1;
 const PAUSED_BY_CORE = 2;
+const OWES_DRAIN = 4;
+const HEARD_FROM = 8;
 
 /**
  * Event handlers for one connection: one object per server (or client), no per-message closures.
@@ -134,14 +136,13 @@ export class WebSocket<Data = undefined> {
    */
   private readonly options: WebSocketOptions;
   private closeTimer: NodeJS.Timeout | undefined;
-  /** `send` returned false and the `drain` handler is owed a call. */
-  private owesDrain = false;
-  /** Who wants reading stopped: the application (APP) and/or the core (CORE). */
-  private pausedBy = 0;
+  /**
+   * Who paused reading (PAUSED_BY_APP, PAUSED_BY_CORE), OWES_DRAIN and HEARD_FROM: one field
+   * for what would be three, read through the accessors below.
+   */
+  private bits = HEARD_FROM;
   /** Bytes that came with the handshake while the application had paused in `open`. */
   private heldHead: Uint8Array | undefined;
-  /** Whether anything arrived since the last keepalive ping. */
-  private heardFrom = true;
   private result: CloseResult | null = null;
   /** Pending round trips and drain waiters, made on first use. */
   private waiters: Waiters | undefined;
@@ -161,6 +162,30 @@ export class WebSocket<Data = undefined> {
       ...(options.maxMessageSize === undefined ? {} : { maxMessageSize: options.maxMessageSize }),
       ...(options.extensions === undefined ? {} : { extensions: options.extensions }),
     });
+  }
+
+  /** Who wants reading stopped: the application (APP) and/or the core (CORE). */
+  private get pausedBy(): number {
+    return this.bits & (PAUSED_BY_APP | PAUSED_BY_CORE);
+  }
+  private set pausedBy(value: number) {
+    this.bits = (this.bits & ~(PAUSED_BY_APP | PAUSED_BY_CORE)) | value;
+  }
+
+  /** `send` returned false and the `drain` handler is owed a call. */
+  private get owesDrain(): boolean {
+    return (this.bits & OWES_DRAIN) !== 0;
+  }
+  private set owesDrain(value: boolean) {
+    this.bits = value ? this.bits | OWES_DRAIN : this.bits & ~OWES_DRAIN;
+  }
+
+  /** Whether anything arrived since the last keepalive ping. */
+  private get heardFrom(): boolean {
+    return (this.bits & HEARD_FROM) !== 0;
+  }
+  private set heardFrom(value: boolean) {
+    this.bits = value ? this.bits | HEARD_FROM : this.bits & ~HEARD_FROM;
   }
 
   /**

@@ -134,7 +134,11 @@ interface PreparedOutgoing {
 export class Connection {
   readonly role: Role;
   private readonly handler: ConnectionHandler;
-  private readonly parser: FrameParser;
+  /**
+   * Made when the first bytes arrive (see `receive`): a connection that has not sent anything
+   * yet, as many idle ones never do, holds no parser.
+   */
+  private parser: FrameParser | null = null;
   private readonly maxMessageSize: number;
   private readonly extensions: readonly MessageExtension[];
   private readonly extensionRsv: number;
@@ -183,8 +187,10 @@ export class Connection {
       }
       rsv |= extension.rsvMask;
     }
+    // Checked here, not when the parser is made on the first bytes: a bad extension fails at once.
+    if (!Number.isInteger(rsv) || rsv < 0 || rsv > 7)
+      throw new RangeError(`extension RSV bits ${rsv} are not within 0-7`);
     this.extensionRsv = rsv;
-    this.parser = new FrameParser({ role: this.role, maxPayloadLength: this.maxMessageSize, allowedRsv: rsv });
   }
 
   get state(): ConnectionState {
@@ -302,6 +308,13 @@ export class Connection {
     if (this.discarding || this.currentState === 'closed') return;
     if (this.currentState === 'connecting')
       throw new InvalidStateError('received frames before the connection was opened');
+    if (this.parser === null) {
+      this.parser = new FrameParser({
+        role: this.role,
+        maxPayloadLength: this.maxMessageSize,
+        allowedRsv: this.extensionRsv,
+      });
+    }
     this.parser.push(chunk);
     this.processFrames();
   }
@@ -533,6 +546,7 @@ export class Connection {
 
   private processFrames(): void {
     const parser = this.parser;
+    if (parser === null) return;
     while (!this.discarding && !this.decoding) {
       // Cap the next frame so the whole message stays within the limit; control
       // frames are capped at 125 bytes by the parser, so never go below that.
@@ -653,7 +667,7 @@ export class Connection {
    * the text invalid, not when the frame completes (Autobahn 6.4.3, 6.4.4).
    */
   private validatePartialText(): void {
-    const partial = this.parser.partial;
+    const partial = this.parser?.partial ?? null;
     if (partial === null || partial.received.length <= this.partialValidated) return;
     let isText: boolean;
     if (partial.opcode === Opcode.Text) {

@@ -96,6 +96,8 @@ async function main(): Promise<number> {
     servers: options.servers,
     workloads: options.workloads,
     idleConnections: options.idleConnections,
+    largeIdleConnections: options.largeIdleConnections,
+    idleSettleMs: options.idleSettleMs,
     pin: options.pin,
     clients: options.clients,
     cpuProfDir: options.cpuProfDir === undefined ? undefined : resolve(options.cpuProfDir),

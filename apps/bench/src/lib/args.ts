@@ -1,6 +1,6 @@
 import { DEFAULT_SUBSCRIBERS, parseSubscribers } from './fanout-cases.js';
 import { SOAK_DEFAULTS } from './soak.js';
-import { DEFAULT_IDLE_CONNECTIONS } from './workloads.js';
+import { DEFAULT_IDLE_CONNECTIONS, LARGE_IDLE_CONNECTIONS } from './workloads.js';
 
 export interface CliOptions {
   durationMs: number;
@@ -9,6 +9,8 @@ export interface CliOptions {
   servers: string[];
   workloads: string[];
   idleConnections: number;
+  largeIdleConnections: number;
+  idleSettleMs: number;
   pin: boolean;
   clients: number | undefined;
   quick: boolean;
@@ -25,6 +27,9 @@ export interface CliOptions {
   cpuProfDir: string | undefined;
 }
 
+/** How long an idle measurement waits for V8 to shrink its heap before weighing again (see driver.ts). */
+export const DEFAULT_IDLE_SETTLE_MS = 12_000;
+
 export const USAGE = `Usage: node apps/bench/dist/cli.js [options]
 
   --duration <t>          measured time per server and workload (default 2s; "500ms", "1.5s", "2")
@@ -34,6 +39,10 @@ export const USAGE = `Usage: node apps/bench/dist/cli.js [options]
   --workloads <a,b>       only these workloads (64b-10x32, 64b-100x1, 16k-16x1, 1m-4x1, churn, idle,
                           deflate-1k, deflate-16k, deflate-64k)
   --idle-connections <n>  connections held for the idle memory workload (default ${DEFAULT_IDLE_CONNECTIONS})
+  --large-idle-connections <n>
+                          connections wanted for idle-large (default ${LARGE_IDLE_CONNECTIONS}; cut to the open-file limit)
+  --idle-settle <t>       after each idle measurement, idle this long and weigh the server again
+                          (default ${DEFAULT_IDLE_SETTLE_MS / 1000}s; 0 skips; V8 shrinks its young generation only then)
   --clients <n>           load generator processes (default: cores - 1, at most 3)
   --no-pin                do not pin server and load generators to CPUs with taskset
   --quick                 smoke run: 300ms, 100ms warm-up, 1 round, 1000 idle connections
@@ -91,6 +100,8 @@ export function parseCli(argv: readonly string[]): CliOptions {
     servers: [],
     workloads: [],
     idleConnections: DEFAULT_IDLE_CONNECTIONS,
+    largeIdleConnections: LARGE_IDLE_CONNECTIONS,
+    idleSettleMs: DEFAULT_IDLE_SETTLE_MS,
     pin: true,
     clients: undefined,
     quick: false,
@@ -134,6 +145,12 @@ export function parseCli(argv: readonly string[]): CliOptions {
         break;
       case '--idle-connections':
         options.idleConnections = positiveInteger(flag, value());
+        break;
+      case '--large-idle-connections':
+        options.largeIdleConnections = positiveInteger(flag, value());
+        break;
+      case '--idle-settle':
+        options.idleSettleMs = parseDuration(value());
         break;
       case '--clients':
         options.clients = positiveInteger(flag, value());
@@ -182,6 +199,8 @@ export function parseCli(argv: readonly string[]): CliOptions {
     if (!explicit.has('--warmup')) options.warmupMs = 100;
     if (!explicit.has('--rounds')) options.rounds = 1;
     if (!explicit.has('--idle-connections')) options.idleConnections = 1000;
+    if (!explicit.has('--large-idle-connections')) options.largeIdleConnections = 2000;
+    if (!explicit.has('--idle-settle')) options.idleSettleMs = 0;
     if (!explicit.has('--soak-duration')) options.soakDurationMs = 5_000;
     if (!explicit.has('--soak-connections')) options.soakConnections = 200;
   }

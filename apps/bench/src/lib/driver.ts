@@ -288,7 +288,11 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       const connections = idleCounts.get(workload.id) ?? idleConnections;
       return workload.id === 'idle'
         ? { ...workload, connections }
-        : { ...workload, connections, title: `idle memory per connection, ${connections.toLocaleString('en-US')} conns` };
+        : {
+            ...workload,
+            connections,
+            title: `idle memory per connection, ${connections.toLocaleString('en-US')} conns`,
+          };
     }),
     notes,
     measurements,

@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import { CloseCode } from '@websock/close';
 import {
   type CloseResult,
@@ -209,9 +210,9 @@ export class WebSocket<Data = undefined> {
     // A socket that does not allow half-open connections ends its side by itself on EOF.
     if ((socket as { allowHalfOpen?: boolean }).allowHalfOpen !== false) socket.on('end', onSocketEnd);
     socket.on('close', onSocketClose);
-    // The 'close' that follows an error reports it (as 1006 when no close frame came); one
-    // listener is enough to keep an 'error' from being thrown, whoever added it.
-    if (socket.listenerCount('error') === 0) socket.on('error', noop);
+    // The 'close' that follows an error reports it (as 1006 when no close frame came). The
+    // server has usually added this same listener already: a second copy would cost an array.
+    addErrorSink(socket);
     if (this.handlers.drain !== undefined) socket.on('drain', onSocketDrain);
     this.connection.open();
     if (this.handlers.open !== undefined) {
@@ -689,7 +690,16 @@ class CoreEvents<Data> implements ConnectionHandler {
   }
 }
 
-function noop(): void {}
+/**
+ * @internal Swallows a transport's 'error' events: its 'close' follows and reports the end. One function
+ * for every listener websock adds (server and connection alike), so it is added once per socket.
+ */
+export function ignoreTransportError(): void {}
+
+/** @internal Adds `ignoreTransportError` as an 'error' listener unless the transport already has it. */
+export function addErrorSink(transport: Transport | Duplex): void {
+  if (!transport.listeners('error').includes(ignoreTransportError)) transport.on('error', ignoreTransportError);
+}
 
 const EMPTY = Buffer.alloc(0);
 

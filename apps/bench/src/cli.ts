@@ -121,8 +121,11 @@ async function main(): Promise<number> {
     servers: options.servers,
     workloads: options.workloads,
     idleConnections: options.idleConnections,
+    largeIdleConnections: options.largeIdleConnections,
+    idleSettleMs: options.idleSettleMs,
     pin: options.pin,
     clients: options.clients,
+    cpuProfDir: options.cpuProfDir === undefined ? undefined : resolve(options.cpuProfDir),
     log: (line) => process.stderr.write(`${line}\n`),
   });
 

@@ -31,6 +31,12 @@ const SAMPLE_CAP = 50_000;
 /** Nothing runs longer than this after `go`, whatever the driver does. */
 const MAX_RUN_MS = 10 * 60_000;
 const DEFLATE_OFFER = 'permessage-deflate; client_no_context_takeover; server_no_context_takeover';
+/**
+ * Connections per local address. One source address reaches one server port through at most
+ * the ephemeral port range (32768-60999 by default: 28,232 ports); past this many, connections
+ * take turns over 127.0.0.1, 127.0.0.2, ... (all of 127/8 is loopback on Linux).
+ */
+const CONNECTIONS_PER_ADDRESS = 20_000;
 
 interface Run {
   spec: WorkloadSpec;
@@ -49,6 +55,9 @@ interface Run {
   burst: Buffer;
   closeFrame: Buffer;
   sockets: Set<Duplex>;
+  /** Local addresses to dial from in turn (empty: let the kernel choose). */
+  localAddresses: string[];
+  dialed: number;
   echoes: EchoConnection[];
   churnLoops: Promise<void>[];
   running: boolean;
@@ -97,9 +106,12 @@ function dial(current: Run): Connection {
     current.sockets.add(socket);
     return connection;
   }
+  const addresses = current.localAddresses;
+  const localAddress = addresses.length > 0 ? addresses[current.dialed++ % addresses.length] : undefined;
   connection.socket = connect({
     host: HOST,
     port: current.port,
+    ...(localAddress === undefined ? {} : { localAddress }),
     noDelay: true,
     onread: {
       buffer: READ_BUFFER,
@@ -156,6 +168,8 @@ function buildRun(
     burst: repeatFrame(frame, Math.max(1, spec.inflight)),
     closeFrame: clientFrame(OP_CLOSE, closePayload(1000)),
     sockets: new Set(),
+    localAddresses: localAddressesFor(connections),
+    dialed: 0,
     echoes: [],
     churnLoops: [],
     running: false,
@@ -177,6 +191,11 @@ async function openStream(current: Run, sessions: Http2Sessions): Promise<{ conn
   const connection: Connection = { socket: stream, onRead: () => {} };
   stream.on('data', (chunk: Buffer) => connection.onRead(chunk));
   return { connection, rest: Buffer.alloc(0) };
+}
+
+function localAddressesFor(connections: number): string[] {
+  const count = Math.ceil(connections / CONNECTIONS_PER_ADDRESS);
+  return count <= 1 ? [] : Array.from({ length: count }, (_, i) => `127.0.0.${i + 1}`);
 }
 
 /** Opens a TCP connection and, for WebSocket servers, completes the upgrade. Resolves with bytes that followed the head. */

@@ -29,14 +29,33 @@ export function xorMask(
   keyOffset: number,
   phase: number,
 ): void {
-  const p = phase & 3;
+  const word = key[keyOffset]! | (key[keyOffset + 1]! << 8) | (key[keyOffset + 2]! << 16) | (key[keyOffset + 3]! << 24);
+  xorMaskWord(src, srcStart, dst, dstStart, length, word, phase);
+}
+
+/**
+ * `xorMask` with the key as one number: key byte i in bits 8i..8i+7 (the key's bytes read
+ * little-endian). A parser keeps its current key this way, in a field rather than in a
+ * 4-byte array of its own per connection.
+ */
+export function xorMaskWord(
+  src: Uint8Array,
+  srcStart: number,
+  dst: Uint8Array,
+  dstStart: number,
+  length: number,
+  word: number,
+  phase: number,
+): void {
+  const shift = (phase & 3) << 3;
   // The key rotated to the phase of the first byte.
-  const k0 = key[keyOffset + p]!;
-  const k1 = key[keyOffset + ((p + 1) & 3)]!;
-  const k2 = key[keyOffset + ((p + 2) & 3)]!;
-  const k3 = key[keyOffset + ((p + 3) & 3)]!;
+  const rotated = shift === 0 ? word : (word >>> shift) | (word << (32 - shift));
+  const k0 = rotated & 0xff;
+  const k1 = (rotated >>> 8) & 0xff;
+  const k2 = (rotated >>> 16) & 0xff;
+  const k3 = rotated >>> 24;
   if (length >= SIMD_MIN && simdAvailable()) {
-    xorSimd(src, srcStart, dst, dstStart, length, (k0 | (k1 << 8) | (k2 << 16) | (k3 << 24)) >>> 0);
+    xorSimd(src, srcStart, dst, dstStart, length, rotated >>> 0);
     return;
   }
   if (length < WORD_LOOP_MIN) {

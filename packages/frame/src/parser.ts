@@ -1,6 +1,6 @@
 import { FrameError, FrameErrorCode } from './errors.js';
 import { invalidLength64, payloadTooBig, readLength64 } from './header.js';
-import { xorMask } from './mask.js';
+import { xorMaskWord } from './mask.js';
 
 /** One parsed frame. `payload` is already unmasked. */
 export interface Frame {
@@ -85,8 +85,8 @@ function checkAllowedRsv(value: number): number {
   return value;
 }
 
-/** Where the current frame's mask key is kept, after the 14 bytes a gathered header can take. */
-const MASK_OFFSET = 14;
+/** The longest header: 2 bytes, 8 of extended length, 4 of mask key. */
+const MAX_HEADER_LENGTH = 14;
 
 /** The empty payload of parsers with the default allocator, shared by all of them. */
 const EMPTY = new Uint8Array(0);
@@ -125,22 +125,24 @@ export class FrameParser {
   // Pending input: the chunk being read (never exhausted while set) and the ones after it.
   #cur: Uint8Array | null = null;
   #off = 0;
-  #queue: Array<Uint8Array | undefined> = [];
+  /** Made on the first chunk that arrives while another is still being read. */
+  #queue: Array<Uint8Array | undefined> | null = null;
   #queueHead = 0;
   #queued = 0;
 
-  // A header split across chunks is gathered in the first 14 bytes of one small buffer,
-  // the current frame's mask key kept in its last 4: one allocation per connection, not two.
-  readonly #hdr = new Uint8Array(18);
+  // A header split across chunks is gathered in a small buffer, made the first time a
+  // header is split: most connections never need one, and an idle connection holds none.
+  #hdr: Uint8Array | null = null;
   #hdrLen = 0;
   #hdrNeed = 2;
 
   // The frame whose payload is being read.
   #inPayload = false;
-  #fin = false;
-  #rsv = 0;
-  #opcode = 0;
+  /** The current frame's first header byte: FIN, RSV and opcode (one field, not three). */
+  #b0 = 0;
   #masked = false;
+  /** The current frame's mask key, its bytes read little-endian (see `xorMaskWord`). */
+  #mask = 0;
   #length = 0;
   #payload: Uint8Array | null = null;
   #received = 0;
@@ -213,9 +215,9 @@ export class FrameParser {
     if (!this.#inPayload) return null;
     const payload = this.#pieced ? null : this.#payload;
     return {
-      opcode: this.#opcode,
-      fin: this.#fin,
-      rsv: this.#rsv,
+      opcode: this.#b0 & 0x0f,
+      fin: (this.#b0 & 0x80) !== 0,
+      rsv: (this.#b0 >> 4) & 7,
       payloadLength: this.#length,
       received: payload === null ? this.#empty : payload.subarray(0, this.#received),
     };
@@ -234,6 +236,7 @@ export class FrameParser {
       this.#cur = chunk;
       this.#off = 0;
     } else {
+      if (this.#queue === null) this.#queue = [];
       this.#queue.push(chunk);
     }
   }
@@ -280,16 +283,16 @@ export class FrameParser {
           const start = off + headerLength;
           const end = start + length;
           const payload = length === 0 ? this.#empty : chunk.subarray(start, end);
-          if (this.#masked && length !== 0) xorMask(payload, 0, payload, 0, length, this.#hdr, MASK_OFFSET, 0);
+          if (this.#masked && length !== 0) xorMaskWord(payload, 0, payload, 0, length, this.#mask, 0);
           this.#consume(chunk, end, headerLength + length);
-          return { fin: this.#fin, rsv: this.#rsv, opcode: this.#opcode, masked: this.#masked, payload };
+          return this.#frame(payload);
         }
         this.#consume(chunk, off + headerLength, headerLength);
         return this.#startPayload(threshold);
       }
     }
     if (!this.#gatherHeader()) return null;
-    const hdr = this.#hdr;
+    const hdr = this.#hdr!;
     this.#readHeader(hdr, 0, hdr[0]!, hdr[1]!);
     this.#hdrLen = 0;
     this.#hdrNeed = 2;
@@ -305,7 +308,7 @@ export class FrameParser {
     // Release everything: a failed connection reads no further.
     this.#cur = null;
     this.#off = 0;
-    this.#queue = [];
+    this.#queue = null;
     this.#queueHead = 0;
     this.#queued = 0;
     this.#hdrLen = 0;
@@ -373,17 +376,11 @@ export class FrameParser {
   #readHeader(bytes: Uint8Array, off: number, b0: number, b1: number): void {
     const length = this.#readLength(bytes, off, b1);
     const p = off + headerLengthOf(b1 & 0x7f);
-    this.#fin = (b0 & 0x80) !== 0;
-    this.#rsv = (b0 >> 4) & 7;
-    this.#opcode = b0 & 0x0f;
+    this.#b0 = b0;
     this.#length = length;
     if ((b1 & 0x80) !== 0) {
       this.#masked = true;
-      const hdr = this.#hdr;
-      hdr[MASK_OFFSET] = bytes[p]!;
-      hdr[MASK_OFFSET + 1] = bytes[p + 1]!;
-      hdr[MASK_OFFSET + 2] = bytes[p + 2]!;
-      hdr[MASK_OFFSET + 3] = bytes[p + 3]!;
+      this.#mask = bytes[p]! | (bytes[p + 1]! << 8) | (bytes[p + 2]! << 16) | (bytes[p + 3]! << 24);
     } else {
       this.#masked = false;
     }
@@ -400,7 +397,7 @@ export class FrameParser {
     const queue = this.#queue;
     const head = this.#queueHead;
     this.#off = 0;
-    if (head === queue.length) {
+    if (queue === null || head === queue.length) {
       this.#cur = null;
       return;
     }
@@ -423,6 +420,7 @@ export class FrameParser {
    * rule as soon as its byte arrives. Returns true once the header is complete.
    */
   #gatherHeader(): boolean {
+    if (this.#hdr === null) this.#hdr = new Uint8Array(MAX_HEADER_LENGTH);
     const hdr = this.#hdr;
     let chunk = this.#cur;
     while (chunk !== null) {
@@ -459,13 +457,13 @@ export class FrameParser {
 
   #startPayload(threshold: number): Frame | FramePiece | null {
     if (this.#length === 0) {
-      return { fin: this.#fin, rsv: this.#rsv, opcode: this.#opcode, masked: this.#masked, payload: this.#empty };
+      return this.#frame(this.#empty);
     }
     this.#inPayload = true;
     this.#payload = null;
     this.#received = 0;
     // Data opcodes are 0 (continuation), 1 (text) and 2 (binary).
-    if (this.#length >= threshold && this.#opcode <= 0x2) {
+    if (this.#length >= threshold && (this.#b0 & 0x0f) <= 0x2) {
       this.#pieced = true;
       return this.#readPiece();
     }
@@ -480,7 +478,7 @@ export class FrameParser {
     const offset = this.#received;
     const n = Math.min(chunk.length - off, this.#length - offset);
     const piece = chunk.subarray(off, off + n);
-    if (this.#masked) xorMask(piece, 0, piece, 0, n, this.#hdr, MASK_OFFSET, offset);
+    if (this.#masked) xorMaskWord(piece, 0, piece, 0, n, this.#mask, offset);
     this.#received = offset + n;
     this.#consume(chunk, off + n, n);
     const frameLength = this.#length;
@@ -489,10 +487,11 @@ export class FrameParser {
       this.#pieced = false;
       this.#received = 0;
     }
+    const b0 = this.#b0;
     return {
-      fin: this.#fin,
-      rsv: this.#rsv,
-      opcode: this.#opcode,
+      fin: (b0 & 0x80) !== 0,
+      rsv: (b0 >> 4) & 7,
+      opcode: b0 & 0x0f,
       masked: this.#masked,
       frameLength,
       offset,
@@ -514,7 +513,7 @@ export class FrameParser {
           // The header ended a chunk but the whole payload is in the next: still no copy.
           const end = off + length;
           const view = chunk.subarray(off, end);
-          if (this.#masked) xorMask(view, 0, view, 0, length, this.#hdr, MASK_OFFSET, 0);
+          if (this.#masked) xorMaskWord(view, 0, view, 0, length, this.#mask, 0);
           this.#consume(chunk, end, length);
           return this.#finish(view);
         }
@@ -522,7 +521,7 @@ export class FrameParser {
         this.#payload = payload;
       }
       const n = Math.min(available, remaining);
-      if (this.#masked) xorMask(chunk, off, payload, received, n, this.#hdr, MASK_OFFSET, received);
+      if (this.#masked) xorMaskWord(chunk, off, payload, received, n, this.#mask, received);
       else payload.set(off === 0 && n === chunk.length ? chunk : chunk.subarray(off, off + n), received);
       // Count the bytes as received before releasing them from the queue: bufferedAmount stays exact.
       this.#received = received + n;
@@ -537,6 +536,11 @@ export class FrameParser {
     this.#inPayload = false;
     this.#payload = null;
     this.#received = 0;
-    return { fin: this.#fin, rsv: this.#rsv, opcode: this.#opcode, masked: this.#masked, payload };
+    return this.#frame(payload);
+  }
+
+  #frame(payload: Uint8Array): Frame {
+    const b0 = this.#b0;
+    return { fin: (b0 & 0x80) !== 0, rsv: (b0 >> 4) & 7, opcode: b0 & 0x0f, masked: this.#masked, payload };
   }
 }

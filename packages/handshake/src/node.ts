@@ -1,6 +1,6 @@
 // Node entry (`node` export condition): the same API as src/index.ts, with the accept value
 // computed by node:crypto's native SHA-1 instead of the portable TypeScript one.
-import { createHash } from 'node:crypto';
+import * as nodeCrypto from 'node:crypto';
 import { WEBSOCKET_GUID } from './accept.js';
 import {
   type ExpectedHandshake,
@@ -13,13 +13,20 @@ import { type AcceptResponseOptions, buildAcceptResponseWith } from './response.
 export * from './exports.js';
 
 /**
+ * `crypto.hash` (Node 20.12 and later): one call, no Hash object, about twice as fast as
+ * createHash().update().digest() for a key; older Node takes the createHash path.
+ */
+const hashOnce: typeof nodeCrypto.hash | undefined =
+  typeof nodeCrypto.hash === 'function' ? nodeCrypto.hash : undefined;
+
+/**
  * `Sec-WebSocket-Accept` for a `Sec-WebSocket-Key` (RFC 6455 §4.2.2): base64 of the SHA-1 of
  * the key concatenated with the GUID. Uses node:crypto.
  */
 export function computeAcceptKey(key: string): string {
-  return createHash('sha1')
-    .update(key + WEBSOCKET_GUID)
-    .digest('base64');
+  const input = key + WEBSOCKET_GUID;
+  if (hashOnce !== undefined) return hashOnce('sha1', input, 'base64');
+  return nodeCrypto.createHash('sha1').update(input).digest('base64');
 }
 
 /**

@@ -8,8 +8,10 @@ export type { Transport, TransportKind } from './transport.js';
 export { isHttp2Stream } from './transport.js';
 export type { SendOptions, WebSocketHandlers, WebSocketOptions } from './websocket.js';
 export {
+  addErrorSink,
   DEFAULT_MAX_BUFFERED_AMOUNT,
   DEFAULT_MESSAGE_STREAM_THRESHOLD,
+  ignoreTransportError,
   messageStreamOptions,
   ReadyState,
   WebSocket,

@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import { CloseCode } from '@websock/close';
 import {
   type CloseResult,
@@ -40,6 +41,9 @@ import { Waiters } from './waiters.js';
 const DEFAULT_CLOSE_TIMEOUT = 5_000;
 const PAUSED_BY_APP = 1;
 const PAUSED_BY_CORE = 2;
+const OWES_DRAIN = 4;
+const HEARD_FROM = 8;
+const WRITING_MESSAGE = 16;
 
 /**
  * Event handlers for one connection: one object per server (or client), no per-message closures.
@@ -166,8 +170,6 @@ export class WebSocket<Data = undefined> {
 
   /** Application data attached to the connection (e.g. by the server's `upgrade` hook). */
   data: Data;
-  readonly protocol: string;
-  readonly extensions: string;
   readonly remoteAddress: string;
   readonly remotePort: number;
 
@@ -176,40 +178,34 @@ export class WebSocket<Data = undefined> {
   private readonly connection: Connection;
   private handlers: WebSocketHandlers<Data>;
   private readonly events: CoreEvents<Data>;
-  private readonly closeTimeout: number;
-  private readonly idleTimeout: number;
-  private readonly maxBufferedAmount: number;
+  /**
+   * The options it was made with: a server passes one object to all its connections (one per
+   * connection only when a subprotocol or an extension was negotiated), so the settings cost
+   * an idle connection one reference, not a field each.
+   */
+  private readonly options: WebSocketOptions;
   private closeTimer: NodeJS.Timeout | undefined;
-  /** `send` returned false and the `drain` handler is owed a call. */
-  private owesDrain = false;
-  /** Who wants reading stopped: the application (APP) and/or the core (CORE). */
-  private pausedBy = 0;
+  /**
+   * Who paused reading (PAUSED_BY_APP, PAUSED_BY_CORE), OWES_DRAIN, HEARD_FROM and
+   * WRITING_MESSAGE: one field for what would be four, read through the accessors below.
+   */
+  private bits = HEARD_FROM;
   /** Bytes that came with the handshake while the application had paused in `open`. */
   private heldHead: Uint8Array | undefined;
-  /** Whether anything arrived since the last keepalive ping. */
-  private heardFrom = true;
   private result: CloseResult | null = null;
   /** Pending round trips and drain waiters, made on first use. */
   private waiters: Waiters | undefined;
   /** The streams of large messages (see the `messageStream` handler), made on first use. */
   private messageStreams: MessageStreams | undefined;
-  private readonly messageStreamHighWaterMark: number;
-  /** A `stream()` writer is open: its message is not finished. */
-  private writingMessage = false;
 
   constructor(socket: Transport, handlers: WebSocketHandlers<Data>, options: WebSocketOptions, data: Data) {
     this.socket = socket;
     this.handlers = handlers;
     this.data = data;
-    this.protocol = options.protocol ?? '';
-    this.extensions = options.extensionsHeader ?? '';
     const remote = remoteOf(socket);
     this.remoteAddress = remote.address;
     this.remotePort = remote.port;
-    this.closeTimeout = options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT;
-    this.idleTimeout = options.idleTimeout ?? 0;
-    this.maxBufferedAmount = options.maxBufferedAmount ?? DEFAULT_MAX_BUFFERED_AMOUNT;
-    this.messageStreamHighWaterMark = options.messageStreamHighWaterMark ?? DEFAULT_MESSAGE_STREAM_HIGH_WATER_MARK;
+    this.options = options;
     this.events = new CoreEvents(this, handlers);
     this.connection = new Connection({
       role: options.role,
@@ -222,6 +218,38 @@ export class WebSocket<Data = undefined> {
     });
   }
 
+  /** Who wants reading stopped: the application (APP) and/or the core (CORE). */
+  private get pausedBy(): number {
+    return this.bits & (PAUSED_BY_APP | PAUSED_BY_CORE);
+  }
+  private set pausedBy(value: number) {
+    this.bits = (this.bits & ~(PAUSED_BY_APP | PAUSED_BY_CORE)) | value;
+  }
+
+  /** `send` returned false and the `drain` handler is owed a call. */
+  private get owesDrain(): boolean {
+    return (this.bits & OWES_DRAIN) !== 0;
+  }
+  private set owesDrain(value: boolean) {
+    this.bits = value ? this.bits | OWES_DRAIN : this.bits & ~OWES_DRAIN;
+  }
+
+  /** A `stream()` writer is open: its message is not finished. */
+  private get writingMessage(): boolean {
+    return (this.bits & WRITING_MESSAGE) !== 0;
+  }
+  private set writingMessage(value: boolean) {
+    this.bits = value ? this.bits | WRITING_MESSAGE : this.bits & ~WRITING_MESSAGE;
+  }
+
+  /** Whether anything arrived since the last keepalive ping. */
+  private get heardFrom(): boolean {
+    return (this.bits & HEARD_FROM) !== 0;
+  }
+  private set heardFrom(value: boolean) {
+    this.bits = value ? this.bits | HEARD_FROM : this.bits & ~HEARD_FROM;
+  }
+
   /**
    * Starts the connection on its socket: the handshake is done, `head` holds any
    * bytes that arrived with it (they are frames and must not be lost).
@@ -229,16 +257,23 @@ export class WebSocket<Data = undefined> {
   start(head?: Uint8Array): void {
     const socket = this.socket;
     setNoDelay(socket);
-    // Node's socket timeout restarts on any read or write: exactly "no traffic for N ms".
-    socket.setTimeout(this.idleTimeout);
+    const idleTimeout = this.options.idleTimeout ?? 0;
+    // Node's socket timeout restarts on any read or write: exactly "no traffic for N ms". A
+    // timeout someone set before (an http server's) is cleared; a socket with none is left
+    // alone (setting 0 would add a property to every socket for nothing).
+    if (idleTimeout > 0 || (socket as { timeout?: number }).timeout) socket.setTimeout(idleTimeout);
     // Listeners are shared functions that find the connection on the socket: no
-    // closures per connection (they cost memory on every idle connection).
+    // closures per connection (they cost memory on every idle connection), and none that
+    // the socket does not need: a second listener of one event costs an array.
     (socket as SocketWithWebSocket)[kWebSocket] = this as WebSocket<unknown>;
-    if (this.idleTimeout > 0) socket.on('timeout', onSocketTimeout);
+    if (idleTimeout > 0) socket.on('timeout', onSocketTimeout);
     socket.on('data', onSocketData);
-    socket.on('end', onSocketEnd);
+    // A socket that does not allow half-open connections ends its side by itself on EOF.
+    if ((socket as { allowHalfOpen?: boolean }).allowHalfOpen !== false) socket.on('end', onSocketEnd);
     socket.on('close', onSocketClose);
-    socket.on('error', noop); // the 'close' that follows reports it (as 1006 when no close frame came)
+    // The 'close' that follows an error reports it (as 1006 when no close frame came). The
+    // server has usually added this same listener already: a second copy would cost an array.
+    addErrorSink(socket);
     if (this.handlers.drain !== undefined) socket.on('drain', onSocketDrain);
     this.connection.open();
     if (this.handlers.open !== undefined) {
@@ -253,6 +288,16 @@ export class WebSocket<Data = undefined> {
       else this.heldHead = head;
     }
     if (this.pausedBy === 0) socket.resume();
+  }
+
+  /** The negotiated subprotocol ('' for none). */
+  get protocol(): string {
+    return this.options.protocol ?? '';
+  }
+
+  /** The negotiated `Sec-WebSocket-Extensions` value ('' for none). */
+  get extensions(): string {
+    return this.options.extensionsHeader ?? '';
   }
 
   /** Which transport carries the connection: 'tcp', 'tls' or 'http2' (an RFC 8441 stream). */
@@ -444,7 +489,10 @@ export class WebSocket<Data = undefined> {
   /** @internal The streams of large messages, made when the first one begins. */
   messageStreamsOf(): MessageStreams {
     if (this.messageStreams === undefined) {
-      this.messageStreams = new MessageStreams(new StreamHost(this), this.messageStreamHighWaterMark);
+      this.messageStreams = new MessageStreams(
+        new StreamHost(this),
+        this.options.messageStreamHighWaterMark ?? DEFAULT_MESSAGE_STREAM_HIGH_WATER_MARK,
+      );
     }
     return this.messageStreams;
   }
@@ -492,7 +540,7 @@ export class WebSocket<Data = undefined> {
   /** Applies the backpressure rules after a write: true while under the high-water mark. */
   private checkBuffered(): boolean {
     const buffered = this.bufferedAmount;
-    if (buffered > this.maxBufferedAmount) {
+    if (buffered > (this.options.maxBufferedAmount ?? DEFAULT_MAX_BUFFERED_AMOUNT)) {
       this.close(CloseCode.PolicyViolation, 'slow consumer');
       return false;
     }
@@ -681,7 +729,7 @@ export class WebSocket<Data = undefined> {
 
   private armCloseTimer(): void {
     if (this.closeTimer !== undefined || this.socket.destroyed) return;
-    this.closeTimer = setTimeout(() => abortTransport(this.socket), this.closeTimeout);
+    this.closeTimer = setTimeout(() => abortTransport(this.socket), this.options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT);
     this.closeTimer.unref?.();
   }
 
@@ -803,7 +851,16 @@ class StreamHost implements MessageStreamHost {
   }
 }
 
-function noop(): void {}
+/**
+ * @internal Swallows a transport's 'error' events: its 'close' follows and reports the end. One function
+ * for every listener websock adds (server and connection alike), so it is added once per socket.
+ */
+export function ignoreTransportError(): void {}
+
+/** @internal Adds `ignoreTransportError` as an 'error' listener unless the transport already has it. */
+export function addErrorSink(transport: Transport | Duplex): void {
+  if (!transport.listeners('error').includes(ignoreTransportError)) transport.on('error', ignoreTransportError);
+}
 
 const EMPTY = Buffer.alloc(0);
 

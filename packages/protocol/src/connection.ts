@@ -19,6 +19,26 @@ const NO_MESSAGE = -1;
 /** `messageStreamThreshold` when messages are never reported in pieces. */
 const NEVER = Number.POSITIVE_INFINITY;
 
+// Bits of `Connection.flags`.
+const TRANSPORT_RELEASED = 1;
+const RELEASE_WHEN_FLUSHED = 2;
+const DISCARDING = 4;
+const UTF8_ACTIVE = 8;
+const SENDING_TRANSFORMED = 16;
+const ENCODE_FAILED = 32;
+const STREAMING = 64;
+const INPUT_PAUSED = 128;
+const INPUT_HELD = 256;
+const LOOPING = 512;
+/**
+ * The empty queues and extension list of a connection that has none: shared by all of them
+ * (frozen, so a push that forgot to make the connection its own array throws at once). An idle
+ * connection holds no array of its own.
+ */
+const NO_EXTENSIONS: readonly MessageExtension[] = Object.freeze([]);
+const NO_OUTGOING = Object.freeze([]) as unknown as Outgoing[];
+const NO_HELD = Object.freeze([]) as unknown as HeldMessage[];
+
 /**
  * What the core reports, and the only way bytes leave it. Every call is synchronous
  * and made in protocol order, so an I/O layer that writes what it is given, as it is
@@ -146,63 +166,58 @@ interface PreparedOutgoing {
 export class Connection {
   readonly role: Role;
   private readonly handler: ConnectionHandler;
-  private readonly parser: FrameParser;
+  /**
+   * Made when the first bytes arrive (see `receive`): a connection that has not sent anything
+   * yet, as many idle ones never do, holds no parser.
+   */
+  private parser: FrameParser | null = null;
   private readonly maxMessageSize: number;
   private readonly extensions: readonly MessageExtension[];
   private readonly extensionRsv: number;
 
   private currentState: ConnectionState = 'connecting';
+  /**
+   * The connection's yes/no state, one bit each (see the accessors below): one field instead of
+   * ten, since every field costs each open connection 8 bytes.
+   */
+  private flags = 0;
   private sentClose: CloseRecord | null = null;
   private receivedClose: CloseRecord | null = null;
   private failure: ProtocolError | null = null;
   private closeInitiator: 'local' | 'remote' | null = null;
-  private transportReleased = false;
-  private releaseWhenFlushed = false;
-  /** Input is ignored from the moment a close frame arrived or the connection failed. */
-  private discarding = false;
 
   // The message being reassembled from fragments.
   private messageOpcode = NO_MESSAGE;
   private messageRsv = 0;
-  private readonly fragments = new MessageAccumulator();
-  private readonly utf8 = new Utf8Validator();
-  /** Whether `utf8` is tracking the current text message (fragmented or arriving in chops). */
-  private utf8Active = false;
+  /** Made on the first fragmented message (see `fragments`). */
+  private accumulator: MessageAccumulator | null = null;
+  /** Made on the first text message that arrives in pieces (see `utf8`). */
+  private validator: Utf8Validator | null = null;
   /** Payload bytes of the in-progress frame already validated (fail-fast inside one frame). */
   private partialValidated = 0;
 
   // Messages reported in pieces: from this size on (Infinity: never), and the one in progress.
   private streamThreshold = NEVER;
-  /** `streamThreshold` is finite: the reading loop's check, a boolean (cheaper than a double). */
-  private streaming = false;
   private streamed: StreamedMessage | null = null;
   private streamOwner: StreamOwner | null = null;
 
   // Input waits while an extension decode runs or the application paused it; output queues behind an encode.
   private decodesRunning = 0;
-  private inputPaused = false;
-  /** Either of the two: the reading loop checks this one field per frame. */
-  private inputHeld = false;
-  /** `processFrames` is on the stack: a handler that resumes input must not start a second loop. */
-  private looping = false;
-  private readonly outgoing: Outgoing[] = [];
+  /** NO_OUTGOING until something has to wait (see `enqueue`). */
+  private outgoing: Outgoing[] = NO_OUTGOING;
   private queuedBytes = 0;
   /** Opcode of the fragmented message being sent (see `sendFragment`), NO_MESSAGE when none. */
   private sendingOpcode = NO_MESSAGE;
-  /** Whether the fragmented message being sent goes through the extension's `encodeFragment`. */
-  private sendingTransformed = false;
   /** Messages sent while a fragmented one is open, with the bytes `bufferedAmount` counts for them. */
-  private readonly held: HeldMessage[] = [];
+  private held: HeldMessage[] = NO_HELD;
   private heldBytes = 0;
-  /** A queued message failed to encode: markers still queued cover a message that never left. */
-  private encodeFailed = false;
 
   constructor(options: ConnectionOptions) {
     this.role = options.role;
     this.handler = options.handler;
     this.maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
     if (!(this.maxMessageSize > 0)) throw new RangeError('maxMessageSize must be a positive number');
-    this.extensions = options.extensions ?? [];
+    this.extensions = options.extensions ?? NO_EXTENSIONS;
     let rsv = 0;
     for (const extension of this.extensions) {
       if ((rsv & extension.rsvMask) !== 0) {
@@ -210,8 +225,10 @@ export class Connection {
       }
       rsv |= extension.rsvMask;
     }
+    // Checked here, not when the parser is made on the first bytes: a bad extension fails at once.
+    if (!Number.isInteger(rsv) || rsv < 0 || rsv > 7)
+      throw new RangeError(`extension RSV bits ${rsv} are not within 0-7`);
     this.extensionRsv = rsv;
-    this.parser = new FrameParser({ role: this.role, maxPayloadLength: this.maxMessageSize, allowedRsv: rsv });
     if (options.messageStreamThreshold !== undefined) this.messageStreamThreshold = options.messageStreamThreshold;
   }
 
@@ -296,6 +313,104 @@ export class Connection {
     return this.currentState;
   }
 
+  // ---- flags ----
+
+  /** The core has told the handler to close the transport. */
+  private get transportReleased(): boolean {
+    return (this.flags & TRANSPORT_RELEASED) !== 0;
+  }
+  private set transportReleased(value: boolean) {
+    this.flags = value ? this.flags | TRANSPORT_RELEASED : this.flags & ~TRANSPORT_RELEASED;
+  }
+
+  /** Release the transport once the output queue has drained. */
+  private get releaseWhenFlushed(): boolean {
+    return (this.flags & RELEASE_WHEN_FLUSHED) !== 0;
+  }
+  private set releaseWhenFlushed(value: boolean) {
+    this.flags = value ? this.flags | RELEASE_WHEN_FLUSHED : this.flags & ~RELEASE_WHEN_FLUSHED;
+  }
+
+  /** Input is ignored from the moment a close frame arrived or the connection failed. */
+  private get discarding(): boolean {
+    return (this.flags & DISCARDING) !== 0;
+  }
+  private set discarding(value: boolean) {
+    this.flags = value ? this.flags | DISCARDING : this.flags & ~DISCARDING;
+  }
+
+  /** Whether `utf8` is tracking the current text message (fragmented or arriving in chops). */
+  private get utf8Active(): boolean {
+    return (this.flags & UTF8_ACTIVE) !== 0;
+  }
+  private set utf8Active(value: boolean) {
+    this.flags = value ? this.flags | UTF8_ACTIVE : this.flags & ~UTF8_ACTIVE;
+  }
+
+  /** `streamThreshold` is finite: the reading loop's check (a bit test, cheaper than a double compare). */
+  private get streaming(): boolean {
+    return (this.flags & STREAMING) !== 0;
+  }
+  private set streaming(value: boolean) {
+    this.flags = value ? this.flags | STREAMING : this.flags & ~STREAMING;
+  }
+
+  /** The application paused input (see `pauseInput`). */
+  private get inputPaused(): boolean {
+    return (this.flags & INPUT_PAUSED) !== 0;
+  }
+  private set inputPaused(value: boolean) {
+    this.flags = value ? this.flags | INPUT_PAUSED : this.flags & ~INPUT_PAUSED;
+  }
+
+  /** Input is paused or a decode runs: the reading loop checks this one bit per frame. */
+  private get inputHeld(): boolean {
+    return (this.flags & INPUT_HELD) !== 0;
+  }
+  private set inputHeld(value: boolean) {
+    this.flags = value ? this.flags | INPUT_HELD : this.flags & ~INPUT_HELD;
+  }
+
+  /** `processFrames` is on the stack: a handler that resumes input must not start a second loop. */
+  private get looping(): boolean {
+    return (this.flags & LOOPING) !== 0;
+  }
+  private set looping(value: boolean) {
+    this.flags = value ? this.flags | LOOPING : this.flags & ~LOOPING;
+  }
+
+  /** Whether the fragmented message being sent goes through the extension's `encodeFragment`. */
+  private get sendingTransformed(): boolean {
+    return (this.flags & SENDING_TRANSFORMED) !== 0;
+  }
+  private set sendingTransformed(value: boolean) {
+    this.flags = value ? this.flags | SENDING_TRANSFORMED : this.flags & ~SENDING_TRANSFORMED;
+  }
+
+  /** A queued message failed to encode: markers still queued cover a message that never left. */
+  private get encodeFailed(): boolean {
+    return (this.flags & ENCODE_FAILED) !== 0;
+  }
+  private set encodeFailed(value: boolean) {
+    this.flags = value ? this.flags | ENCODE_FAILED : this.flags & ~ENCODE_FAILED;
+  }
+
+  private get fragments(): MessageAccumulator {
+    if (this.accumulator === null) this.accumulator = new MessageAccumulator();
+    return this.accumulator;
+  }
+
+  private get utf8(): Utf8Validator {
+    if (this.validator === null) this.validator = new Utf8Validator();
+    return this.validator;
+  }
+
+  /** Queues output behind an asynchronous transform; returns the queue's new length. */
+  private enqueue(item: Outgoing): number {
+    if (this.outgoing === NO_OUTGOING) this.outgoing = [];
+    return this.outgoing.push(item);
+  }
+
   /** Who started the closing handshake (or failed the connection), once known. */
   get closedBy(): 'local' | 'remote' | null {
     return this.closeInitiator;
@@ -333,6 +448,13 @@ export class Connection {
     if (this.discarding || this.currentState === 'closed') return;
     if (this.currentState === 'connecting')
       throw new InvalidStateError('received frames before the connection was opened');
+    if (this.parser === null) {
+      this.parser = new FrameParser({
+        role: this.role,
+        maxPayloadLength: this.maxMessageSize,
+        allowedRsv: this.extensionRsv,
+      });
+    }
     this.parser.push(chunk);
     this.processFrames();
   }
@@ -345,9 +467,10 @@ export class Connection {
     if (this.currentState !== 'closed') {
       this.currentState = 'closed';
       this.discarding = true;
-      this.held.length = 0;
+      this.held = NO_HELD;
       this.heldBytes = 0;
-      const dropped = this.outgoing.splice(0);
+      const dropped = this.outgoing;
+      this.outgoing = NO_OUTGOING;
       for (const item of dropped) if (item.kind === 'marker') item.written(false);
       this.queuedBytes = 0;
       this.abandonStream();
@@ -384,13 +507,12 @@ export class Connection {
     }
     if (isPromise(encoded)) {
       this.queuedBytes += data.length;
-      this.outgoing.push({ kind: 'message', encoded, isBinary, size: data.length });
-      if (this.outgoing.length === 1) this.flushWhenReady();
+      if (this.enqueue({ kind: 'message', encoded, isBinary, size: data.length }) === 1) this.flushWhenReady();
     } else if (this.outgoing.length === 0) {
       this.writeFrame(opcode, encoded.payload, encoded.rsv);
     } else {
       this.queuedBytes += data.length;
-      this.outgoing.push({ kind: 'message', encoded: Promise.resolve(encoded), isBinary, size: data.length });
+      this.enqueue({ kind: 'message', encoded: Promise.resolve(encoded), isBinary, size: data.length });
     }
   }
 
@@ -413,7 +535,7 @@ export class Connection {
     }
     this.queuedBytes += data.length;
     const encoded = Promise.resolve({ payload: data, rsv: 0 });
-    this.outgoing.push({ kind: 'message', encoded, isBinary, size: data.length });
+    this.enqueue({ kind: 'message', encoded, isBinary, size: data.length });
   }
 
   /**
@@ -451,13 +573,15 @@ export class Connection {
     } else {
       this.queuedBytes += data.length;
       const pending = isPromise(encoded) ? encoded : Promise.resolve(encoded);
-      this.outgoing.push({ kind: 'fragment', encoded: pending, opcode, fin, first, size: data.length });
-      if (this.outgoing.length === 1) this.flushWhenReady();
+      if (this.enqueue({ kind: 'fragment', encoded: pending, opcode, fin, first, size: data.length }) === 1) {
+        this.flushWhenReady();
+      }
     }
     if (fin) this.releaseHeld();
   }
 
   private hold(message: HeldMessage, bytes: number): void {
+    if (this.held === NO_HELD) this.held = [];
     this.held.push(message);
     this.heldBytes += bytes;
   }
@@ -465,7 +589,8 @@ export class Connection {
   /** The fragmented message is finished: what was sent meanwhile goes out now, in order. */
   private releaseHeld(): void {
     if (this.held.length === 0) return;
-    const held = this.held.splice(0);
+    const held = this.held;
+    this.held = NO_HELD;
     this.heldBytes = 0;
     for (const message of held) {
       if (this.currentState !== 'open') return;
@@ -490,7 +615,7 @@ export class Connection {
    */
   whenWritten(written: (ok: boolean) => void): boolean {
     if (this.outgoing.length === 0) return false;
-    this.outgoing.push({ kind: 'marker', written });
+    this.enqueue({ kind: 'marker', written });
     return true;
   }
 
@@ -525,8 +650,7 @@ export class Connection {
       bytes = size ?? preparedLength(frame);
     }
     this.queuedBytes += bytes;
-    this.outgoing.push({ kind: 'prepared', frame, size: bytes });
-    if (this.outgoing.length === 1) this.flushWhenReady();
+    if (this.enqueue({ kind: 'prepared', frame, size: bytes }) === 1) this.flushWhenReady();
   }
 
   ping(data: Uint8Array = EMPTY): void {
@@ -574,6 +698,7 @@ export class Connection {
 
   private readFrames(): void {
     const parser = this.parser;
+    if (parser === null) return;
     while (!this.discarding && !this.inputHeld) {
       // Cap the next frame so the whole message stays within the limit; control
       // frames are capped at 125 bytes by the parser, so never go below that.
@@ -858,7 +983,7 @@ export class Connection {
    * the text invalid, not when the frame completes (Autobahn 6.4.3, 6.4.4).
    */
   private validatePartialText(): void {
-    const partial = this.parser.partial;
+    const partial = this.parser?.partial ?? null;
     if (partial === null || partial.received.length <= this.partialValidated) return;
     let isText: boolean;
     if (partial.opcode === Opcode.Text) {
@@ -998,7 +1123,7 @@ export class Connection {
     this.discarding = true;
     this.abandonStream();
     this.messageOpcode = NO_MESSAGE;
-    this.fragments.take();
+    this.accumulator?.take();
     this.closeInitiator ??= 'local';
     if (this.sentClose === null) {
       this.sentClose = { code: error.closeCode, reason: '' };
@@ -1024,7 +1149,7 @@ export class Connection {
 
   private enqueueFrame(opcode: number, payload: Uint8Array): void {
     if (this.outgoing.length === 0) this.writeFrame(opcode, payload, 0);
-    else this.outgoing.push({ kind: 'frame', opcode, payload });
+    else this.enqueue({ kind: 'frame', opcode, payload });
   }
 
   private writeFrame(opcode: number, payload: Uint8Array, rsv: number): void {

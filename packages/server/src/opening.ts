@@ -71,7 +71,9 @@ export class Http1Opening implements Opening {
 
   respond(acceptance: Acceptance): void {
     const key = this.info?.key ?? '';
-    this.socket.write(buildAcceptResponse({ key, ...acceptance }));
+    // The head is ASCII (header values are checked to be), so latin1 writes it as it is, without
+    // a UTF-8 pass.
+    this.socket.write(buildAcceptResponse({ key, ...acceptance }), 'latin1');
   }
 
   refuse(rejection: HandshakeRejection): void {

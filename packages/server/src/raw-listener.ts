@@ -1,6 +1,7 @@
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { createServer as createTlsServer, type SecureContextOptions, type TlsOptions } from 'node:tls';
 import { HandshakeRejection, isHandshakeRejection, parseRequestHead, type RequestHead } from '@websock/handshake';
+import { ignoreTransportError } from '@websock/node';
 
 /** An opening-handshake request read straight off the socket. */
 export interface RawRequest extends Omit<RequestHead, 'headLength'> {
@@ -61,7 +62,7 @@ export function createRawListener(options: RawListenerOptions): { server: NetSer
     }, options.handshakeTimeout);
     timer.unref();
     socket.on('data', onData);
-    socket.on('error', noop);
+    socket.on('error', ignoreTransportError);
     socket.on('close', finish);
   };
   const server =
@@ -78,5 +79,3 @@ function asRejection(error: unknown): HandshakeRejection {
   if (isHandshakeRejection(error)) return error;
   return new HandshakeRejection(400, 'Bad Request', { cause: error });
 }
-
-function noop(): void {}

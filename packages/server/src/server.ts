@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { HandshakeRejection, isHandshakeRejection, selectProtocol, serializeExtensions } from '@websock/handshake';
-import { messageStreamOptions, type WebSocketHandlers, type WebSocketOptions } from '@websock/node';
+import { addErrorSink, messageStreamOptions, type WebSocketHandlers, type WebSocketOptions } from '@websock/node';
 import {
   createDeflateExtension,
   negotiatePerMessageDeflate,
@@ -176,9 +176,12 @@ export class WebSocketServer<Data = undefined> {
    * Always answers: 101 and a connection, or an HTTP error response.
    */
   handleUpgrade(req: UpgradeRequest, socket: Duplex, head: Buffer): void {
-    socket.on('error', noop);
-    // Nothing listens for 'data' until the connection starts: hold the bytes in the socket.
-    socket.pause();
+    // Errors are reported by the 'close' that follows; the raw listener has added this sink already.
+    addErrorSink(socket);
+    // With an `upgrade` hook nothing listens for 'data' until the hook has answered: hold the
+    // bytes in the socket. Without one the connection starts before this call returns, so there
+    // is nothing to hold, and a pause would only cost a resume on the next tick.
+    if (this.options.upgrade !== undefined) socket.pause();
     this.admit(new Http1Opening(req, socket, head));
   }
 
@@ -188,7 +191,7 @@ export class WebSocketServer<Data = undefined> {
    * a connection, or an HTTP error status and the stream closed.
    */
   handleStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, rawHeaders?: readonly string[]): void {
-    stream.on('error', noop);
+    addErrorSink(stream);
     stream.pause();
     this.admit(new Http2Opening(stream, headers, rawHeaders));
   }
@@ -438,5 +441,3 @@ export class WebSocketServer<Data = undefined> {
 export function createServer<Data = undefined>(options: ServerOptions<Data>): WebSocketServer<Data> {
   return new WebSocketServer<Data>(options);
 }
-
-function noop(): void {}

@@ -1,7 +1,7 @@
 import { DEFAULT_SUBSCRIBERS, parseSubscribers } from './fanout-cases.js';
 import { DEFAULT_HTTP2_CONNECTIONS } from './http2-cases.js';
 import { SOAK_DEFAULTS } from './soak.js';
-import { DEFAULT_IDLE_CONNECTIONS } from './workloads.js';
+import { DEFAULT_IDLE_CONNECTIONS, LARGE_IDLE_CONNECTIONS } from './workloads.js';
 
 export interface CliOptions {
   durationMs: number;
@@ -10,6 +10,8 @@ export interface CliOptions {
   servers: string[];
   workloads: string[];
   idleConnections: number;
+  largeIdleConnections: number;
+  idleSettleMs: number;
   pin: boolean;
   clients: number | undefined;
   quick: boolean;
@@ -26,7 +28,12 @@ export interface CliOptions {
   http2: boolean;
   /** Idle WebSockets for the HTTP/2 mode's memory rows. */
   h2Connections: number;
+  /** Directory for a V8 CPU profile of every server process (`--cpu-prof`). */
+  cpuProfDir: string | undefined;
 }
+
+/** How long an idle measurement waits for V8 to shrink its heap before weighing again (see driver.ts). */
+export const DEFAULT_IDLE_SETTLE_MS = 12_000;
 
 export const USAGE = `Usage: node apps/bench/dist/cli.js [options]
 
@@ -34,12 +41,19 @@ export const USAGE = `Usage: node apps/bench/dist/cli.js [options]
   --warmup <t>            warm-up before each measurement (default 300ms)
   --rounds <n>            rounds; servers alternate within each, medians reported (default 3)
   --servers <a,b>         only these servers (websock, ws, ws-addons, minimal-ws, raw-tcp)
-  --workloads <a,b>       only these workloads (64b-10x32, 64b-100x1, 16k-16x1, 1m-4x1, churn, idle,
-                          deflate-1k, deflate-16k, deflate-64k)
+  --workloads <a,b>       only these workloads (64b-10x32, 64b-1x1, 64b-100x1, 64b-5000x1, 1k-16x1,
+                          16k-16x1, 256k-4x1, 1m-4x1, 8m-2x1, churn, idle, idle-large, deflate-1k,
+                          deflate-16k, deflate-64k)
   --idle-connections <n>  connections held for the idle memory workload (default ${DEFAULT_IDLE_CONNECTIONS})
+  --large-idle-connections <n>
+                          connections wanted for idle-large (default ${LARGE_IDLE_CONNECTIONS}; cut to the open-file limit)
+  --idle-settle <t>       after each idle measurement, idle this long and weigh the server again
+                          (default ${DEFAULT_IDLE_SETTLE_MS / 1000}s; 0 skips; V8 shrinks its young generation only then)
   --clients <n>           load generator processes (default: cores - 1, at most 3)
   --no-pin                do not pin server and load generators to CPUs with taskset
   --quick                 smoke run: 300ms, 100ms warm-up, 1 round, 1000 idle connections
+  --cpu-prof <dir>        write a V8 CPU profile of every server process there
+                          (<server>-<workload>-r<round>.cpuprofile; summarise with dist/profile-top.js)
 
   Only a complete run (no --quick, --servers or --workloads) writes results/latest.md,
   results/latest.svg and the README's table; other runs write their report to results/raw/.
@@ -101,6 +115,8 @@ export function parseCli(argv: readonly string[]): CliOptions {
     servers: [],
     workloads: [],
     idleConnections: DEFAULT_IDLE_CONNECTIONS,
+    largeIdleConnections: LARGE_IDLE_CONNECTIONS,
+    idleSettleMs: DEFAULT_IDLE_SETTLE_MS,
     pin: true,
     clients: undefined,
     quick: false,
@@ -113,6 +129,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
     subscribers: [...DEFAULT_SUBSCRIBERS],
     http2: false,
     h2Connections: DEFAULT_HTTP2_CONNECTIONS,
+    cpuProfDir: undefined,
   };
   const explicit = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
@@ -146,6 +163,12 @@ export function parseCli(argv: readonly string[]): CliOptions {
       case '--idle-connections':
         options.idleConnections = positiveInteger(flag, value());
         break;
+      case '--large-idle-connections':
+        options.largeIdleConnections = positiveInteger(flag, value());
+        break;
+      case '--idle-settle':
+        options.idleSettleMs = parseDuration(value());
+        break;
       case '--clients':
         options.clients = positiveInteger(flag, value());
         break;
@@ -157,6 +180,9 @@ export function parseCli(argv: readonly string[]): CliOptions {
         break;
       case '--out':
         options.outDir = value();
+        break;
+      case '--cpu-prof':
+        options.cpuProfDir = value();
         break;
       case '--soak':
         options.soak = true;
@@ -197,6 +223,8 @@ export function parseCli(argv: readonly string[]): CliOptions {
     if (!explicit.has('--warmup')) options.warmupMs = 100;
     if (!explicit.has('--rounds')) options.rounds = 1;
     if (!explicit.has('--idle-connections')) options.idleConnections = 1000;
+    if (!explicit.has('--large-idle-connections')) options.largeIdleConnections = 2000;
+    if (!explicit.has('--idle-settle')) options.idleSettleMs = 0;
     if (!explicit.has('--soak-duration')) options.soakDurationMs = 5_000;
     if (!explicit.has('--soak-connections')) options.soakConnections = 200;
   }

@@ -10,7 +10,7 @@ import type { LoadReply, ServerReply, ServerStats } from './ipc.js';
 import type { SecureLink } from './secure-load.js';
 import { SERVERS, type ServerDef } from './servers.js';
 import { median, quantile } from './stats.js';
-import { WORKLOADS, WorkloadKind, type WorkloadSpec } from './workloads.js';
+import { LARGE_IDLE_CONNECTIONS, WORKLOADS, WorkloadKind, type WorkloadSpec } from './workloads.js';
 
 export interface BenchOptions {
   /** Directory holding the built loadgen.js and servers/*.js. */
@@ -23,9 +23,19 @@ export interface BenchOptions {
   /** Workload ids; empty = all that are not opt-in. */
   workloads: readonly string[];
   idleConnections: number;
+  /** Connections wanted for the `idle-large` row (cut to what the open-file limit allows). Default 50,000. */
+  largeIdleConnections?: number | undefined;
+  /**
+   * After an idle measurement, wait this long and weigh the server again: V8 shrinks its young
+   * generation, grown while the connections were opening, only after a few idle seconds, so
+   * the second figure is what the connections hold once the server has settled. 0 skips it.
+   */
+  idleSettleMs?: number | undefined;
   pin: boolean;
   /** Load generator processes; default from the core count. */
   clients?: number | undefined;
+  /** Write a V8 CPU profile of every server process into this directory. */
+  cpuProfDir?: string | undefined;
   log?: (line: string) => void;
 }
 
@@ -59,6 +69,9 @@ export interface Measurement {
   idleHeapBytesPerConnection?: number;
   /** wss:// only: the TLS the load generator negotiated (protocol, cipher, ALPN). */
   tls?: string;
+  /** The same, after `idleSettleMs` more of idling (V8's memory reducer has had its turn). */
+  settledRssBytesPerConnection?: number;
+  settledHeapBytesPerConnection?: number;
 }
 
 export interface SummaryRow {
@@ -77,6 +90,8 @@ export interface SummaryRow {
   idleConnections?: number | undefined;
   idleRssBytesPerConnection?: number | undefined;
   idleHeapBytesPerConnection?: number | undefined;
+  settledRssBytesPerConnection?: number | undefined;
+  settledHeapBytesPerConnection?: number | undefined;
 }
 
 export interface BenchResult {
@@ -86,7 +101,7 @@ export interface BenchResult {
   /** 1-minute load average before and after: other work on the machine skews every figure. */
   loadAverage: { start: number; end: number };
   placement: { pinned: boolean; serverCpus: string; loadCpus: string[]; nofile: number | undefined };
-  options: Omit<BenchOptions, 'log' | 'distDir'>;
+  options: Omit<BenchOptions, 'log' | 'distDir' | 'cpuProfDir'>;
   servers: Array<{ name: string; description: string; info: Record<string, string> }>;
   workloads: WorkloadSpec[];
   notes: string[];
@@ -150,14 +165,22 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const clientCount = loadCpus.length;
 
   // Open files: the server holds every idle connection, each generator its share, plus a margin.
-  let idleConnections = options.idleConnections;
-  let nofile: number | undefined;
-  if (workloads.some((workload) => workload.kind === WorkloadKind.Idle)) {
-    const plan = planOpenFiles(machine, options.idleConnections, 256);
-    idleConnections = plan.count;
-    nofile = plan.nofile;
-    if (plan.note) notes.push(`Idle connections ${plan.note}`);
+  const wanted = new Map<string, number>();
+  for (const workload of workloads) {
+    if (workload.id === 'idle') wanted.set(workload.id, options.idleConnections);
+    else if (workload.kind === WorkloadKind.Idle) {
+      wanted.set(workload.id, options.largeIdleConnections ?? LARGE_IDLE_CONNECTIONS);
+    }
   }
+  const idleCounts = new Map<string, number>();
+  let nofile: number | undefined;
+  for (const [id, count] of wanted) {
+    const plan = planOpenFiles(machine, count, 256);
+    idleCounts.set(id, plan.count);
+    if (plan.nofile !== undefined) nofile = Math.max(nofile ?? 0, plan.nofile);
+    if (plan.note) notes.push(`\`${id}\`: connections ${plan.note}`);
+  }
+  const idleConnections = idleCounts.get('idle') ?? options.idleConnections;
 
   log(
     `machine: ${machine.cores} cores (${machine.cpuModel}), Node ${machine.node}, ${machine.platform}; ` +
@@ -199,9 +222,11 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
             distDir: options.distDir,
             durationMs: options.durationMs,
             warmupMs: options.warmupMs,
-            idleConnections,
+            idleConnections: idleCounts.get(workload.id) ?? idleConnections,
+            idleSettleMs: options.idleSettleMs ?? 0,
             serverCpus: pinned ? '0' : undefined,
             nofile,
+            cpuProfDir: options.cpuProfDir,
             onInfo(info) {
               serverInfo.set(server.name, info);
               if (server.name === 'ws-addons' && info.addons === 'none') {
@@ -249,6 +274,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       servers: servers.map((server) => server.name),
       workloads: workloads.map((workload) => workload.id),
       idleConnections,
+      largeIdleConnections: idleCounts.get('idle-large'),
+      idleSettleMs: options.idleSettleMs ?? 0,
       pin: options.pin,
       clients: clientCount,
     },
@@ -259,9 +286,17 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
         description: server.description,
         info: serverInfo.get(server.name) ?? {},
       })),
-    workloads: workloads.map((workload) =>
-      workload.kind === WorkloadKind.Idle ? { ...workload, connections: idleConnections } : workload,
-    ),
+    workloads: workloads.map((workload) => {
+      if (workload.kind !== WorkloadKind.Idle) return workload;
+      const connections = idleCounts.get(workload.id) ?? idleConnections;
+      return workload.id === 'idle'
+        ? { ...workload, connections }
+        : {
+            ...workload,
+            connections,
+            title: `idle memory per connection, ${connections.toLocaleString('en-US')} conns`,
+          };
+    }),
     notes,
     measurements,
     summary: summarize(measurements),
@@ -273,7 +308,11 @@ export function describeMeasurement(m: Measurement): string {
   if (!m.ok) return `FAILED: ${m.error}`;
   const errors = m.errors > 0 ? ` (${m.errors} errors: ${m.firstError})` : '';
   if (m.idleRssBytesPerConnection !== undefined) {
-    return `${(m.idleRssBytesPerConnection / 1024).toFixed(2)} KiB/conn RSS over ${m.idleConnections} conns${errors}`;
+    const settled =
+      m.settledRssBytesPerConnection === undefined
+        ? ''
+        : `, settled ${(m.settledRssBytesPerConnection / 1024).toFixed(2)} KiB/conn`;
+    return `${(m.idleRssBytesPerConnection / 1024).toFixed(2)} KiB/conn RSS${settled} over ${m.idleConnections} conns${errors}`;
   }
   return (
     `${Math.round(m.messagesPerSec ?? 0)} msg/s, p50 ${m.p50Ms?.toFixed(3)} ms, p99 ${m.p99Ms?.toFixed(3)} ms, ` +
@@ -289,8 +328,10 @@ export interface MeasureContext {
   durationMs: number;
   warmupMs: number;
   idleConnections: number;
+  idleSettleMs: number;
   serverCpus: string | undefined;
   nofile: number | undefined;
+  cpuProfDir: string | undefined;
   onInfo(info: Record<string, string>): void;
 }
 
@@ -304,12 +345,20 @@ export async function measure(
   const base: Measurement = { server: server.name, workload: workload.id, round, ok: false, errors: 0 };
   let child: Child | undefined;
   let started = false;
+  const nodeArgs = ['--expose-gc'];
+  if (context.cpuProfDir !== undefined) {
+    nodeArgs.push(
+      '--cpu-prof',
+      `--cpu-prof-dir=${context.cpuProfDir}`,
+      `--cpu-prof-name=${server.name}-${workload.id}-r${round + 1}.cpuprofile`,
+    );
+  }
   try {
     child = new Child(
       server.name,
       join(context.distDir, server.script),
       ['--port', '0', ...(workload.deflate ? ['--deflate'] : [])],
-      { cpus: context.serverCpus, nofile: context.nofile, nodeArgs: ['--expose-gc'], env: server.env },
+      { cpus: context.serverCpus, nofile: context.nofile, nodeArgs, env: server.env },
     );
     const ready = await child.waitForLine(READY, 15_000);
     started = true;
@@ -330,7 +379,8 @@ export async function measure(
     await Promise.allSettled(context.generators.map((generator) => generator.request({ type: 'stop' }, 5_000)));
     return { ...base, ok: false, error: errorText(error), ...(started ? {} : { startFailed: true }) };
   } finally {
-    await child?.stop();
+    // A profiled process writes its profile as it exits: give it time to.
+    await child?.stop(context.cpuProfDir === undefined ? 1_000 : 30_000);
   }
 }
 
@@ -450,21 +500,39 @@ async function measureIdle(
   await sleep(100);
   const before = (await server.request<ServerReply>({ type: 'gc' }, 10_000)).stats;
 
-  const { active, connected, tls } = await setupAll(context, workload, port, tcp, context.idleConnections, 120_000);
+  // Opening takes about a millisecond per connection on a quiet machine; allow for a busy one.
+  const { active, connected, tls } = await setupAll(
+    context,
+    workload,
+    port,
+    tcp,
+    context.idleConnections,
+    Math.max(120_000, context.idleConnections * 20),
+  );
   // Let the server finish whatever the last upgrades scheduled before it is weighed.
   await sleep(200);
   const after = (await server.request<ServerReply>({ type: 'gc' }, 10_000)).stats;
+  let settled: ServerStats | undefined;
+  if (context.idleSettleMs > 0) {
+    await sleep(context.idleSettleMs);
+    settled = (await server.request<ServerReply>({ type: 'gc' }, 10_000)).stats;
+  }
   const stopped = await Promise.all(active.map((generator) => generator.request<Stopped>({ type: 'stop' }, 10_000)));
   const errors = stopped.reduce((sum, reply) => sum + reply.errors, 0);
+  const heapOf = (stats: ServerStats) => stats.heapUsed + stats.external;
   const result: Partial<Measurement> = {
     ok: true,
     errors,
     idleConnections: connected,
     idleRssBytesPerConnection: (after.rss - before.rss) / connected,
-    idleHeapBytesPerConnection: (after.heapUsed + after.external - before.heapUsed - before.external) / connected,
+    idleHeapBytesPerConnection: (heapOf(after) - heapOf(before)) / connected,
     peakRssBytes: after.maxRss,
   };
   if (tls !== undefined) result.tls = tls;
+  if (settled !== undefined) {
+    result.settledRssBytesPerConnection = (settled.rss - before.rss) / connected;
+    result.settledHeapBytesPerConnection = (heapOf(settled) - heapOf(before)) / connected;
+  }
   if (!after.gc) result.firstError = 'global.gc unavailable: memory measured without a collection';
   return result;
 }
@@ -481,6 +549,8 @@ const SUMMARY_FIELDS = [
   'idleConnections',
   'idleRssBytesPerConnection',
   'idleHeapBytesPerConnection',
+  'settledRssBytesPerConnection',
+  'settledHeapBytesPerConnection',
 ] as const;
 
 /** Median of every metric over the rounds that succeeded, per server and workload. */

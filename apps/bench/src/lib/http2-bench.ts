@@ -100,8 +100,11 @@ export async function runHttp2Bench(options: Http2BenchOptions): Promise<Http2Be
             durationMs: options.durationMs,
             warmupMs: options.warmupMs,
             idleConnections: files.count,
+            // The HTTP/2 rows weigh right after opening, the same moment for every transport.
+            idleSettleMs: 0,
             serverCpus: pinned ? '0' : undefined,
             nofile: files.nofile,
+            cpuProfDir: undefined,
             onInfo() {},
           };
           const label = `round ${round + 1}/${options.rounds} ${workload.id} ${link.id}`;

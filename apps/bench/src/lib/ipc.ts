@@ -53,7 +53,17 @@ export type ServerRequest =
   /** One soak sample, answered at once. */
   | { id: number; type: 'sample'; gc: boolean }
   /** Start (intervalMs > 0) or stop (0) pushing a soak sample every intervalMs as a notice. */
-  | { id: number; type: 'report'; intervalMs: number; gc: boolean };
+  | { id: number; type: 'report'; intervalMs: number; gc: boolean }
+  /** A V8 heap snapshot after `global.gc()`, written to `path` (see heap-breakdown.ts). */
+  | { id: number; type: 'heap-snapshot'; path: string };
+
+/** The answer to `heap-snapshot`: written, with the process's figures right after. */
+export interface ServerSnapshotReply {
+  id: number;
+  type: 'snapshot';
+  path: string;
+  stats: ServerStats;
+}
 
 /** The answer to `stats` and `gc`. */
 export interface ServerReply {

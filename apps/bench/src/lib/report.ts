@@ -13,9 +13,29 @@ interface Goal {
   text: string;
   workload: string;
   /** What is compared and in which direction. */
-  metric: 'throughput-vs-ws' | 'throughput-vs-minimal' | 'cpu-vs-ws' | 'idle-kib';
+  metric:
+    | 'throughput-vs-ws'
+    | 'throughput-vs-minimal'
+    | 'cpu-vs-ws'
+    | 'cpu-vs-minimal'
+    | 'idle-kib'
+    | 'idle-vs-ws'
+    | 'idle-vs-minimal'
+    | 'settled-vs-ws'
+    | 'settled-vs-minimal';
   target: number;
 }
+
+/** Metrics where less is better (CPU, memory); the rest are rates. */
+const LOWER_IS_BETTER: ReadonlySet<Goal['metric']> = new Set([
+  'cpu-vs-ws',
+  'cpu-vs-minimal',
+  'idle-kib',
+  'idle-vs-ws',
+  'idle-vs-minimal',
+  'settled-vs-ws',
+  'settled-vs-minimal',
+]);
 
 export const GOALS: readonly Goal[] = [
   { text: '64 B x 10 x 32: throughput vs ws', workload: '64b-10x32', metric: 'throughput-vs-ws', target: 6 },
@@ -50,6 +70,49 @@ export const GOALS: readonly Goal[] = [
     metric: 'throughput-vs-ws',
     target: 1.5,
   },
+  // Issue 18: memory and churn decide how many users one box holds.
+  { text: 'idle 10k: RSS per connection vs minimal-ws', workload: 'idle', metric: 'idle-vs-minimal', target: 1 },
+  { text: 'idle 10k: RSS per connection vs ws', workload: 'idle', metric: 'idle-vs-ws', target: 0.6 },
+  {
+    text: 'idle 10k, settled: RSS per connection vs minimal-ws',
+    workload: 'idle',
+    metric: 'settled-vs-minimal',
+    target: 1,
+  },
+  { text: 'idle 10k, settled: RSS per connection vs ws', workload: 'idle', metric: 'settled-vs-ws', target: 0.6 },
+  {
+    text: 'idle large: RSS per connection vs minimal-ws',
+    workload: 'idle-large',
+    metric: 'idle-vs-minimal',
+    target: 1,
+  },
+  { text: 'idle large: RSS per connection vs ws', workload: 'idle-large', metric: 'idle-vs-ws', target: 0.6 },
+  {
+    text: 'idle large, settled: RSS per connection vs minimal-ws',
+    workload: 'idle-large',
+    metric: 'settled-vs-minimal',
+    target: 1,
+  },
+  {
+    text: 'idle large, settled: RSS per connection vs ws',
+    workload: 'idle-large',
+    metric: 'settled-vs-ws',
+    target: 0.6,
+  },
+  { text: 'churn: connections/s vs ws (issue 18)', workload: 'churn', metric: 'throughput-vs-ws', target: 2.5 },
+  {
+    text: '64 B x 100 x 1: server CPU per message vs minimal-ws',
+    workload: '64b-100x1',
+    metric: 'cpu-vs-minimal',
+    target: 1,
+  },
+  {
+    text: '64 B x 5,000 x 1: server CPU per message vs minimal-ws',
+    workload: '64b-5000x1',
+    metric: 'cpu-vs-minimal',
+    target: 1,
+  },
+  { text: '64 B x 1 x 1: throughput vs ws', workload: '64b-1x1', metric: 'throughput-vs-ws', target: 1 },
 ];
 
 export function findRow(result: BenchResult, workload: string, server: string): SummaryRow | undefined {
@@ -83,6 +146,9 @@ const sig = (value: number | undefined) => {
 const times = (value: number | undefined) => (value === undefined ? 'n/a' : `${value.toFixed(2)}x`);
 const mib = (bytes: number | undefined) => (bytes === undefined ? 'n/a' : (bytes / 1048576).toFixed(1));
 const kib = (bytes: number | undefined) => (bytes === undefined ? 'n/a' : (bytes / 1024).toFixed(2));
+/** CPU seconds per million messages is CPU microseconds per message. */
+const micros = (cpuSecondsPerMillion: number | undefined) =>
+  cpuSecondsPerMillion === undefined ? 'n/a' : `${sig(cpuSecondsPerMillion)} µs`;
 
 export function table(header: string[], rows: string[][]): string {
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
@@ -94,18 +160,27 @@ function headline(result: BenchResult, workload: WorkloadSpec, server: string): 
   if (!row || row.rounds === 0) return 'n/a';
   const vs = advantage(result, workload, server);
   if (workload.kind === WorkloadKind.Idle) {
-    const mem = ratio(row.idleRssBytesPerConnection, findRow(result, workload.id, BASELINE)?.idleRssBytesPerConnection);
-    return `${kib(row.idleRssBytesPerConnection)} KiB (${times(mem)})`;
+    const base = findRow(result, workload.id, BASELINE);
+    const mem = ratio(row.idleRssBytesPerConnection, base?.idleRssBytesPerConnection);
+    const now = `${kib(row.idleRssBytesPerConnection)} KiB (${times(mem)})`;
+    if (row.settledRssBytesPerConnection === undefined) return now;
+    const settled = ratio(row.settledRssBytesPerConnection, base?.settledRssBytesPerConnection);
+    return `${now}; settled ${kib(row.settledRssBytesPerConnection)} KiB (${times(settled)})`;
   }
   const value = row.messagesPerSec === undefined ? 'n/a' : int(row.messagesPerSec);
-  return vs === undefined ? value : `${value} (${times(vs)})`;
+  const cpu = micros(row.cpuSecondsPerMillion);
+  return vs === undefined ? `${value} (${cpu})` : `${value} (${times(vs)}, ${cpu})`;
 }
 
 function summaryTable(result: BenchResult): string {
   const servers = result.servers.map((server) => server.name);
   const rows = result.workloads.map((workload) => {
     const unit =
-      workload.kind === WorkloadKind.Idle ? 'RSS/conn' : workload.kind === WorkloadKind.Churn ? 'conn/s' : 'msg/s';
+      workload.kind === WorkloadKind.Idle
+        ? 'RSS/conn'
+        : workload.kind === WorkloadKind.Churn
+          ? 'conn/s, server CPU/conn'
+          : 'msg/s, server CPU/msg';
     return [`${workload.title} (${unit})`, ...servers.map((server) => headline(result, workload, server))];
   });
   return table(['workload', ...servers], rows);
@@ -122,13 +197,27 @@ function detailTable(result: BenchResult, workload: WorkloadSpec): string {
         kib(row?.idleRssBytesPerConnection),
         kib(row?.idleHeapBytesPerConnection),
         times(ratio(row?.idleRssBytesPerConnection, baseline?.idleRssBytesPerConnection)),
+        kib(row?.settledRssBytesPerConnection),
+        kib(row?.settledHeapBytesPerConnection),
+        times(ratio(row?.settledRssBytesPerConnection, baseline?.settledRssBytesPerConnection)),
         row?.idleConnections === undefined ? 'n/a' : int(row.idleConnections),
         mib(row?.peakRssBytes),
         String(row?.errors ?? 'n/a'),
       ];
     });
     return table(
-      ['server', 'RSS KiB/conn', 'heap+external KiB/conn', 'RSS vs ws', 'connections', 'peak RSS MiB', 'errors'],
+      [
+        'server',
+        'RSS KiB/conn',
+        'heap+external KiB/conn',
+        'RSS vs ws',
+        'settled RSS KiB/conn',
+        'settled heap+external KiB/conn',
+        'settled RSS vs ws',
+        'connections',
+        'peak RSS MiB',
+        'errors',
+      ],
       rows,
     );
   }
@@ -177,13 +266,37 @@ export function evaluateGoals(
   return GOALS.map((goal) => {
     const row = findRow(result, goal.workload, SUBJECT);
     const base = findRow(result, goal.workload, BASELINE);
+    const yardstick = findRow(result, goal.workload, YARDSTICK);
     let measured: number | undefined;
-    if (goal.metric === 'throughput-vs-ws') measured = ratio(row?.messagesPerSec, base?.messagesPerSec);
-    else if (goal.metric === 'throughput-vs-minimal')
-      measured = ratio(row?.messagesPerSec, findRow(result, goal.workload, YARDSTICK)?.messagesPerSec);
-    else if (goal.metric === 'cpu-vs-ws') measured = ratio(row?.cpuSecondsPerMillion, base?.cpuSecondsPerMillion);
-    else measured = row?.idleRssBytesPerConnection === undefined ? undefined : row.idleRssBytesPerConnection / 1024;
-    const lowerIsBetter = goal.metric === 'cpu-vs-ws' || goal.metric === 'idle-kib';
+    switch (goal.metric) {
+      case 'throughput-vs-ws':
+        measured = ratio(row?.messagesPerSec, base?.messagesPerSec);
+        break;
+      case 'throughput-vs-minimal':
+        measured = ratio(row?.messagesPerSec, yardstick?.messagesPerSec);
+        break;
+      case 'cpu-vs-ws':
+        measured = ratio(row?.cpuSecondsPerMillion, base?.cpuSecondsPerMillion);
+        break;
+      case 'cpu-vs-minimal':
+        measured = ratio(row?.cpuSecondsPerMillion, yardstick?.cpuSecondsPerMillion);
+        break;
+      case 'idle-vs-ws':
+        measured = ratio(row?.idleRssBytesPerConnection, base?.idleRssBytesPerConnection);
+        break;
+      case 'idle-vs-minimal':
+        measured = ratio(row?.idleRssBytesPerConnection, yardstick?.idleRssBytesPerConnection);
+        break;
+      case 'settled-vs-ws':
+        measured = ratio(row?.settledRssBytesPerConnection, base?.settledRssBytesPerConnection);
+        break;
+      case 'settled-vs-minimal':
+        measured = ratio(row?.settledRssBytesPerConnection, yardstick?.settledRssBytesPerConnection);
+        break;
+      default:
+        measured = row?.idleRssBytesPerConnection === undefined ? undefined : row.idleRssBytesPerConnection / 1024;
+    }
+    const lowerIsBetter = LOWER_IS_BETTER.has(goal.metric);
     const met = measured === undefined ? undefined : lowerIsBetter ? measured <= goal.target : measured >= goal.target;
     return { goal, measured, met };
   });
@@ -191,7 +304,7 @@ export function evaluateGoals(
 
 function goalsTable(result: BenchResult): string {
   const rows = evaluateGoals(result).map(({ goal, measured, met }) => {
-    const lowerIsBetter = goal.metric === 'cpu-vs-ws' || goal.metric === 'idle-kib';
+    const lowerIsBetter = LOWER_IS_BETTER.has(goal.metric);
     const unit = goal.metric === 'idle-kib' ? ' KiB' : 'x';
     return [
       goal.text,
@@ -248,7 +361,7 @@ export function renderMarkdown(result: BenchResult, chartFile?: string): string 
   lines.push(
     '## Summary',
     '',
-    `Median messages (or connections) per second, and in parentheses the ratio to \`${BASELINE}\` (pure JavaScript). For idle memory: RSS per connection and its ratio to \`${BASELINE}\` (lower is better).`,
+    `Median messages (or connections) per second, and in parentheses the ratio to \`${BASELINE}\` (pure JavaScript) and the server's own CPU time per message (per connection for churn). For idle memory: RSS growth per connection and its ratio to \`${BASELINE}\` (lower is better), weighed right after the connections opened and again once settled (after the idle wait, when V8 has shrunk the young generation that grew while they opened).`,
     '',
     summaryTable(result),
     '',

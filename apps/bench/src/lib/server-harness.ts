@@ -1,7 +1,16 @@
 // The common shell of every server under test: argument parsing, the ready line, and answers to
 // the driver's requests for the process's own CPU and memory accounting.
 
-import type { ServerNotice, ServerReply, ServerRequest, ServerSoakReply, ServerStats, SoakSample } from './ipc.js';
+import { writeHeapSnapshot } from 'node:v8';
+import type {
+  ServerNotice,
+  ServerReply,
+  ServerRequest,
+  ServerSnapshotReply,
+  ServerSoakReply,
+  ServerStats,
+  SoakSample,
+} from './ipc.js';
 
 export interface ServerStartOptions {
   port: number;
@@ -151,6 +160,18 @@ export async function runServer(name: string, start: (options: ServerStartOption
             process.send?.(reply);
           });
           break;
+        case 'heap-snapshot': {
+          collectStats(true);
+          writeHeapSnapshot(message.path);
+          const reply: ServerSnapshotReply = {
+            id: message.id,
+            type: 'snapshot',
+            path: message.path,
+            stats: collectStats(false),
+          };
+          process.send?.(reply);
+          break;
+        }
         case 'report': {
           report(message.intervalMs, message.gc);
           const reply: ServerSoakReply = { id: message.id, type: 'reporting', intervalMs: message.intervalMs };

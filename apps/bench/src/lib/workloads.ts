@@ -44,13 +44,20 @@ function echo(id: string, title: string, size: number, connections: number, infl
 }
 
 export const DEFAULT_IDLE_CONNECTIONS = 10_000;
+/** The large idle row: as many as the open-file limit allows, up to this (the driver says when it had to cut). */
+export const LARGE_IDLE_CONNECTIONS = 50_000;
 export const CHURN_CONCURRENCY = 16;
 
 export const WORKLOADS: readonly WorkloadSpec[] = [
   echo('64b-10x32', '64 B, 10 conns x 32 in flight', 64, 10, 32, 16),
+  echo('64b-1x1', '64 B, 1 conn x 1 in flight', 64, 1, 1, 4),
   echo('64b-100x1', '64 B, 100 conns x 1 in flight', 64, 100, 1, 4),
+  echo('64b-5000x1', '64 B, 5,000 conns x 1 in flight', 64, 5000, 1, 64),
+  echo('1k-16x1', '1 KiB, 16 conns x 1 in flight', 1024, 16, 1, 1),
   echo('16k-16x1', '16 KiB, 16 conns x 1 in flight', 16 * 1024, 16, 1, 1),
+  echo('256k-4x1', '256 KiB, 4 conns x 1 in flight', 256 * 1024, 4, 1, 1),
   echo('1m-4x1', '1 MiB, 4 conns x 1 in flight', 1024 * 1024, 4, 1, 1),
+  echo('8m-2x1', '8 MiB, 2 conns x 1 in flight', 8 * 1024 * 1024, 2, 1, 1),
   {
     id: 'churn',
     title: `churn: open, 64 B echo, close (${CHURN_CONCURRENCY} at once)`,
@@ -69,6 +76,19 @@ export const WORKLOADS: readonly WorkloadSpec[] = [
     kind: WorkloadKind.Idle,
     size: 0,
     connections: DEFAULT_IDLE_CONNECTIONS,
+    inflight: 0,
+    binary: false,
+    deflate: false,
+    sampleEvery: 1,
+    optIn: false,
+  },
+  {
+    // The count is what the open-file limit allows, up to 50,000; the title is set from it.
+    id: 'idle-large',
+    title: 'idle memory per connection, many connections',
+    kind: WorkloadKind.Idle,
+    size: 0,
+    connections: LARGE_IDLE_CONNECTIONS,
     inflight: 0,
     binary: false,
     deflate: false,

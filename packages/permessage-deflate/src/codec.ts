@@ -35,15 +35,29 @@ const RSV1 = 4;
 const TRAILER = Buffer.from([0x00, 0x00, 0xff, 0xff]);
 
 /**
- * Without context takeover, messages up to these sizes are compressed / inflated by zlib's
- * one-shot synchronous functions: several times faster than a thread-pool round trip for small
- * messages (see the micro bench), and no context outlives the call. Above them the event loop
- * would stall too long, so the work goes to the thread pool.
+ * Messages up to these sizes are compressed / inflated by zlib's one-shot synchronous
+ * functions: several times faster than a thread-pool round trip for small messages (see the
+ * micro bench), and no context outlives the call. Above them the event loop would stall too
+ * long, so the work goes to the thread pool.
  */
 const SYNC_DEFLATE_MAX_INPUT = 16 * 1024;
 const SYNC_INFLATE_MAX_INPUT = 16 * 1024;
 /** A synchronous inflate stops here; a larger result is redone on the thread pool. Bounds the stall. */
 const SYNC_INFLATE_MAX_OUTPUT = 256 * 1024;
+/**
+ * With context takeover, a synchronous compression is primed with at most this much history.
+ * zlib hashes the whole dictionary per call, so a full 32 KiB window would cost more than the
+ * message; recent messages give most of the gain (a compressor may always use less history
+ * than the window allows). Decompression always gets the full window: the peer decides.
+ * zlib's fast levels (1-3, no lazy matching) compress 1 KiB messages no better with 8 KiB of
+ * history than with 2 KiB; the lazy levels (4-9) still gain a few percent up to 8 KiB (see the
+ * README's figures). Node also keeps a copy of every dictionary until the call's zlib object is
+ * garbage collected, so a shorter one is less memory too.
+ */
+const SYNC_DEFLATE_MAX_DICTIONARY_FAST = 2 * 1024;
+const SYNC_DEFLATE_MAX_DICTIONARY = 8 * 1024;
+/** zlib runs levels up to this one with its fast strategy (no lazy matching). */
+const LAST_FAST_LEVEL = 3;
 /** Up to this size the trailer is appended by copying, so zlib gets the message in one write. */
 const COPY_TRAILER_MAX_INPUT = 1024 * 1024;
 
@@ -51,11 +65,11 @@ export type Role = 'server' | 'client';
 
 /** What a codec holds right now (see the README for what each costs). */
 export interface ContextState {
-  /** A zlib compression context exists (kept between messages with context takeover; else only while a job runs). */
+  /** A zlib compression context exists (only while an asynchronous job runs). */
   readonly deflate: boolean;
   /** A zlib decompression context exists (while an asynchronous job runs, or a message is inflated in pieces). */
   readonly inflate: boolean;
-  /** Bytes of LZ77 history kept between received messages for the peer's context takeover. */
+  /** Bytes of LZ77 history kept between messages for context takeover (both directions). */
   readonly historyBytes: number;
 }
 
@@ -73,7 +87,7 @@ interface DecodeJob {
   readonly reject: (error: unknown) => void;
 }
 
-/** An asynchronous job on a zlib stream, holding a limiter slot. */
+/** An asynchronous job on its own zlib stream, holding a limiter slot. */
 interface Running<J, S> {
   readonly job: J;
   readonly stream: S;
@@ -119,16 +133,14 @@ function disposedError(): Error {
  * - Compression: a whole message, DEFLATE ending in a sync flush, its `00 00 ff ff` removed,
  *   RSV1 on the first frame. Messages under `threshold`, or that would not shrink, go
  *   uncompressed (always allowed: an uncompressed message never enters either window).
- * - Compression with context takeover runs on one zlib context kept for the connection's life
- *   (created with its first compressed message), one thread-pool job per message: the window
- *   carries over at no cost per message, which is what gives takeover its ratio. Without
- *   takeover, messages up to 16 KiB are compressed synchronously on a fresh context sized to
- *   the message, larger ones on a context that lives only for that message.
  * - Decompression: `00 00 ff ff` appended back, output counted as zlib produces it and the job
  *   stopped as soon as it passes the limit (1009): a bomb costs at most the limit plus one chunk.
- *   The peer's context takeover is carried as plain history bytes, not as a live zlib context:
- *   each message is inflated on a fresh context primed with that history as a preset
- *   dictionary (cheap for an inflater), so small messages inflate synchronously.
+ * - Context takeover follows the negotiated parameters (our compressor obeys our role's
+ *   `*_no_context_takeover`, our decompressor the peer's). It is carried as plain history
+ *   bytes, not as a live zlib context: each message runs on a fresh context primed with that
+ *   history as a preset dictionary, which is what the LZ77 window holds anyway. So no zlib
+ *   context lives between messages, small messages run synchronously, and an idle connection
+ *   costs at most one window of bytes per direction.
  * - Order: each direction completes in call order; asynchronous jobs go through a FIFO limiter.
  */
 export class PerMessageDeflate implements MessageExtension {
@@ -145,17 +157,16 @@ export class PerMessageDeflate implements MessageExtension {
   readonly #level: number;
   readonly #memLevel: number;
   readonly #deflateWindowBits: number;
+  /** History a synchronous compression is primed with (with context takeover). */
+  readonly #dictionaryLimit: number;
   readonly #deflateStreamOptions: ZlibOptions;
-  /** Our compressor keeps its window from one message to the next. */
-  readonly #takeover: boolean;
-  /**
-   * The compression context: with takeover, kept from the first compressed message on; without,
-   * it lives for one asynchronous message (or one message sent in fragments).
-   */
-  #compressor: DeflateRaw | null = null;
+  /** Plaintext of the messages we sent compressed; null without context takeover. */
+  readonly #sent: History | null;
   readonly #encodeQueue: EncodeJob[] = [];
   #encodeBusy = false;
   #encoding: Running<EncodeJob, DeflateRaw> | null = null;
+  /** The compression context of a message being sent in fragments: it lives from its first fragment to its last. */
+  #fragmentStream: DeflateRaw | null = null;
 
   // Receiving side: the peer's window and context rules.
   readonly #inflateWindowBits: number;
@@ -194,12 +205,16 @@ export class PerMessageDeflate implements MessageExtension {
     // (Node quietly runs it with 9). Running with 9 is still correct for a peer that honours 8:
     // zlib never emits a distance beyond the window size minus MIN_LOOKAHEAD (262 bytes), so a
     // 512-byte window reaches back at most 250 bytes (checked by the tests with a strict decoder).
+    const deflateWindowBits = Math.max(9, ownBits);
     this.#level = level;
     this.#memLevel = memLevel;
-    this.#deflateWindowBits = Math.max(9, ownBits);
+    this.#deflateWindowBits = deflateWindowBits;
+    // Level -1 is zlib's default, 6.
+    this.#dictionaryLimit =
+      level >= 0 && level <= LAST_FAST_LEVEL ? SYNC_DEFLATE_MAX_DICTIONARY_FAST : SYNC_DEFLATE_MAX_DICTIONARY;
     // Every write ends in a sync flush: one thread-pool trip per message instead of write + flush.
-    this.#deflateStreamOptions = { level, memLevel, windowBits: this.#deflateWindowBits, flush: Z_SYNC_FLUSH };
-    this.#takeover = !sendResets;
+    this.#deflateStreamOptions = { level, memLevel, windowBits: deflateWindowBits, flush: Z_SYNC_FLUSH };
+    this.#sent = sendResets ? null : new History(1 << deflateWindowBits);
 
     // Inflating with a larger window than the peer's is always safe; 9 for 8 tolerates peers
     // whose zlib silently upgraded 8 to 9 without the distance bound above.
@@ -210,9 +225,9 @@ export class PerMessageDeflate implements MessageExtension {
   /** What the codec holds right now. */
   get contexts(): ContextState {
     return {
-      deflate: this.#compressor !== null,
+      deflate: this.#encoding !== null,
       inflate: this.#decoding !== null || this.#streamDecoder !== null,
-      historyBytes: this.#received?.length ?? 0,
+      historyBytes: (this.#sent?.length ?? 0) + (this.#received?.length ?? 0),
     };
   }
 
@@ -223,9 +238,17 @@ export class PerMessageDeflate implements MessageExtension {
     if (payload.length < this.#threshold) return { payload, rsv: 0 };
     // An empty message is one empty stored block (§7.2.3.6): both windows stay as they are.
     if (payload.length === 0) return { payload: Buffer.of(0x00), rsv: RSV1 };
-    if (!this.#takeover && payload.length <= SYNC_DEFLATE_MAX_INPUT && !this.#encodeBusy) {
-      const options = syncDeflateOptions(payload.length, this.#level, this.#memLevel, this.#deflateWindowBits);
-      return smallerOrAsIs(payload, deflateRawSync(payload, options));
+    if (payload.length <= SYNC_DEFLATE_MAX_INPUT && !this.#encodeBusy) {
+      const dictionary = this.#sent?.tail(this.#dictionaryLimit);
+      const options = syncDeflateOptions(
+        payload.length,
+        dictionary?.length ?? 0,
+        this.#level,
+        this.#memLevel,
+        this.#deflateWindowBits,
+      );
+      if (dictionary !== undefined) options.dictionary = dictionary;
+      return this.#encoded(payload, deflateRawSync(payload, options));
     }
     return new Promise<EncodedMessage>((resolve) => {
       this.#encodeQueue.push({ payload, resolve });
@@ -234,9 +257,9 @@ export class PerMessageDeflate implements MessageExtension {
   }
 
   /**
-   * Compresses one fragment of a message sent in pieces: one zlib context for the whole message
-   * (the kept one with context takeover), each fragment ending in a sync flush so it can be
-   * written at once (the flush's empty stored block is valid DEFLATE in the middle of a
+   * Compresses one fragment of a message sent in pieces: one zlib context for the whole message,
+   * primed with the history like a whole message, each fragment ending in a sync flush so it can
+   * be written at once (the flush's empty stored block is valid DEFLATE in the middle of a
    * message); the last one loses its `00 00 ff ff` (§7.2.1). RSV1 is set: the message is
    * compressed whatever its size, since its size is not known at the first fragment. Each
    * fragment runs on the thread pool, in order with whole messages.
@@ -249,6 +272,67 @@ export class PerMessageDeflate implements MessageExtension {
     });
   }
 
+  #deflateFragment(job: EncodeJob, done: () => void): void {
+    const fragment = job.fragment;
+    if (this.#disposed || fragment === undefined) {
+      done();
+      return;
+    }
+    let stream = this.#fragmentStream;
+    if (fragment.first || stream === null) {
+      stream?.close();
+      const dictionary = this.#sent?.tail();
+      stream = createDeflateRaw(
+        dictionary === undefined ? this.#deflateStreamOptions : { ...this.#deflateStreamOptions, dictionary },
+      );
+      this.#fragmentStream = stream;
+    }
+    const current = stream;
+    const chunks: Buffer[] = [];
+    let length = 0;
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+      length += chunk.length;
+    };
+    const onError = (error: unknown) => {
+      // The first fragment already said "compressed": the message cannot go on uncompressed.
+      current.off('data', onData);
+      if (this.#fragmentStream === current) this.#fragmentStream = null;
+      done();
+      fragment.reject(error);
+      this.#nextEncode();
+    };
+    current.on('data', onData);
+    current.once('error', onError);
+    current.write(job.payload, () => {
+      current.off('data', onData);
+      current.off('error', onError);
+      if (this.#disposed) {
+        done(); // the limiter slot; the core has stopped listening
+        return;
+      }
+      let output = join(chunks, length);
+      if (fragment.fin) {
+        output = stripTrailer(output);
+        current.close();
+        this.#fragmentStream = null;
+      }
+      this.#sent?.append(job.payload);
+      done();
+      job.resolve({ payload: output, rsv: RSV1 });
+      this.#nextEncode();
+    });
+  }
+
+  /** Decides between the compressed form and the original, and records what the peer's window gets. */
+  #encoded(payload: Uint8Array, flushed: Buffer | null): EncodedMessage {
+    if (flushed === null) return { payload, rsv: 0 };
+    const compressed = stripTrailer(flushed);
+    if (compressed.length >= payload.length) return { payload, rsv: 0 };
+    this.#sent?.append(payload);
+    return { payload: compressed, rsv: RSV1 };
+  }
+
   #nextEncode(): void {
     const job = this.#encodeQueue.shift();
     if (job === undefined) {
@@ -256,25 +340,8 @@ export class PerMessageDeflate implements MessageExtension {
       return;
     }
     this.#encodeBusy = true;
-    this.#limiter.run((done) => this.#startDeflate(job, done));
-  }
-
-  /** The context for `job`: the kept one, the one of the fragmented message in progress, or a new one. */
-  #compressorFor(job: EncodeJob): DeflateRaw {
-    const current = this.#compressor;
-    const startsMessage = job.fragment === undefined || job.fragment.first;
-    if (current !== null && (this.#takeover || !startsMessage)) return current;
-    current?.destroy();
-    const stream = createDeflateRaw(this.#deflateStreamOptions);
-    stream.on('data', (chunk: Buffer) => {
-      const running = this.#encoding;
-      if (running === null || running.stream !== stream) return;
-      running.chunks.push(chunk);
-      running.length += chunk.length;
-    });
-    stream.on('error', (error) => this.#failDeflate(stream, error));
-    this.#compressor = stream;
-    return stream;
+    if (job.fragment !== undefined) this.#limiter.run((done) => this.#deflateFragment(job, done));
+    else this.#limiter.run((done) => this.#startDeflate(job, done));
   }
 
   #startDeflate(job: EncodeJob, done: () => void): void {
@@ -282,57 +349,30 @@ export class PerMessageDeflate implements MessageExtension {
       done();
       return;
     }
-    const stream = this.#compressorFor(job);
+    const dictionary = this.#sent?.tail();
+    const stream = createDeflateRaw(
+      dictionary === undefined ? this.#deflateStreamOptions : { ...this.#deflateStreamOptions, dictionary },
+    );
     const running: Running<EncodeJob, DeflateRaw> = { job, stream, done, chunks: [], length: 0 };
     this.#encoding = running;
-    stream.write(job.payload, (error) => {
-      if (error == null) this.#finishDeflate(running);
+    stream.on('data', (chunk: Buffer) => {
+      running.chunks.push(chunk);
+      running.length += chunk.length;
     });
+    // zlib failing to compress means out of memory in practice. Nothing was sent, so the message
+    // goes uncompressed, which is always legal. The promise never rejects: the core only listens
+    // to the oldest pending send.
+    stream.on('error', () => this.#finishDeflate(running, null));
+    stream.write(job.payload, () => this.#finishDeflate(running, join(running.chunks, running.length)));
   }
 
-  #finishDeflate(running: Running<EncodeJob, DeflateRaw>): void {
+  #finishDeflate(running: Running<EncodeJob, DeflateRaw>, flushed: Buffer | null): void {
     if (this.#encoding !== running) return;
     this.#encoding = null;
-    const { job, stream } = running;
-    const flushed = join(running.chunks, running.length);
-    const fragment = job.fragment;
-    let result: EncodedMessage;
-    if (fragment !== undefined) {
-      // The first fragment already said "compressed": every fragment goes as zlib made it.
-      result = { payload: fragment.fin ? stripTrailer(flushed) : flushed, rsv: RSV1 };
-      if (fragment.fin && !this.#takeover) this.#dropCompressor(stream);
-    } else {
-      result = smallerOrAsIs(job.payload, flushed);
-      // A kept context has the message in its window; if it goes out uncompressed, the peer's
-      // window does not, so the context starts over empty (a compressor may always use less history).
-      if (!this.#takeover) this.#dropCompressor(stream);
-      else if (result.rsv === 0) stream.reset();
-    }
+    running.stream.close();
     running.done();
-    job.resolve(result);
+    running.job.resolve(this.#encoded(running.job.payload, flushed));
     this.#nextEncode();
-  }
-
-  /**
-   * zlib failing to compress means out of memory in practice. The context is dropped (the next
-   * message starts on a new one, which is always valid). A whole message goes uncompressed, as
-   * nothing of it was sent: its promise never rejects, since the core only listens to the oldest
-   * pending send. A fragment is rejected: earlier ones already went out compressed.
-   */
-  #failDeflate(stream: DeflateRaw, error: unknown): void {
-    this.#dropCompressor(stream);
-    const running = this.#encoding;
-    if (running === null || running.stream !== stream) return;
-    this.#encoding = null;
-    running.done();
-    if (running.job.fragment !== undefined) running.job.fragment.reject(error);
-    else running.job.resolve({ payload: running.job.payload, rsv: 0 });
-    this.#nextEncode();
-  }
-
-  #dropCompressor(stream: DeflateRaw): void {
-    if (this.#compressor === stream) this.#compressor = null;
-    stream.destroy();
   }
 
   // ---- decompression ----
@@ -469,27 +509,24 @@ export class PerMessageDeflate implements MessageExtension {
     this.#disposed = true;
     this.#encodeQueue.length = 0;
     this.#decodeQueue.length = 0;
+    this.#sent?.clear();
     this.#received?.clear();
-    const compressor = this.#compressor;
-    this.#compressor = null;
-    compressor?.destroy();
+    this.#fragmentStream?.destroy();
+    this.#fragmentStream = null;
     this.#streamDecoder?.abort();
     const encoding = this.#encoding;
     const decoding = this.#decoding;
     this.#encoding = null;
     this.#decoding = null;
-    if (encoding !== null) encoding.done();
+    if (encoding !== null) {
+      encoding.stream.destroy();
+      encoding.done();
+    }
     if (decoding !== null) {
       decoding.stream.destroy();
       decoding.done();
     }
   }
-}
-
-/** The compressed form when it is smaller, else the message as it is (RSV1 clear). */
-function smallerOrAsIs(payload: Uint8Array, flushed: Buffer): EncodedMessage {
-  const compressed = stripTrailer(flushed);
-  return compressed.length < payload.length ? { payload: compressed, rsv: RSV1 } : { payload, rsv: 0 };
 }
 
 /** The decoder of a message sent uncompressed: its bytes as they are. */

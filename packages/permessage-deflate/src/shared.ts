@@ -48,7 +48,10 @@ export function compressShared(
   if (payload.length === 0) return Uint8Array.of(0x00);
   if (payload.length <= SYNC_MAX_INPUT) {
     try {
-      return smaller(payload, deflateRawSync(payload, syncDeflateOptions(payload.length, level, memLevel, windowBits)));
+      return smaller(
+        payload,
+        deflateRawSync(payload, syncDeflateOptions(payload.length, 0, level, memLevel, windowBits)),
+      );
     } catch {
       return null;
     }

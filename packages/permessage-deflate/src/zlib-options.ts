@@ -14,7 +14,8 @@ const DEFLATE_SLACK = 64;
 
 /**
  * Window bits for compressing one message of `length` bytes on a fresh context: the smallest
- * window that reaches every earlier byte of the message, at most `maxBits`. No match can reach
+ * window that reaches every earlier byte of the message (and of the history it is primed with),
+ * at most `maxBits`. No match can reach
  * further back than the message anyway, so compressible data comes out byte for byte as with the
  * full window (tested); only the stored blocks of incompressible data may split differently. zlib
  * then allocates and clears less per call (a 15-bit context is about 256 KiB, an 11-bit one
@@ -27,13 +28,15 @@ export function fittedWindowBits(length: number, maxBits: number): number {
 }
 
 /**
- * One-shot compression of `length` bytes: a fitted window and one output buffer the size of the
- * input. Node's default output buffer is 16 KiB per call, and the result is a view into it, so
- * every small message kept 16 KiB alive until the next garbage collection; an output of at
- * most `length + 64` bytes comes from Node's shared pool for small messages instead.
+ * One-shot compression of `length` bytes, primed with `dictionaryLength` bytes of history: a
+ * window fitted to both and one output buffer the size of the input. Node's default output
+ * buffer is 16 KiB per call, and the result is a view into it, so every small message kept
+ * 16 KiB alive until the next garbage collection; an output of at most `length + 64` bytes
+ * comes from Node's shared pool for small messages instead.
  */
 export function syncDeflateOptions(
   length: number,
+  dictionaryLength: number,
   level: number,
   memLevel: number,
   maxWindowBits: number,
@@ -41,7 +44,7 @@ export function syncDeflateOptions(
   return {
     level,
     memLevel,
-    windowBits: fittedWindowBits(length, maxWindowBits),
+    windowBits: fittedWindowBits(dictionaryLength + length, maxWindowBits),
     chunkSize: Math.max(MIN_CHUNK, length + DEFLATE_SLACK),
     finishFlush: Z_SYNC_FLUSH,
   };

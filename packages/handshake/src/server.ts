@@ -186,7 +186,10 @@ function repeatedSingleFields(rawHeaders: readonly string[] | undefined): Set<st
     if (!SINGLE_FIELDS.has(name)) continue;
     if (seen === undefined) seen = [name];
     else if (!seen.includes(name)) seen.push(name);
-    else (repeated ??= new Set()).add(name);
+    else {
+      repeated ??= new Set();
+      repeated.add(name);
+    }
   }
   return repeated;
 }

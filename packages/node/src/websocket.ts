@@ -208,14 +208,17 @@ export class WebSocket<Data = undefined> {
     this.remotePort = remote.port;
     this.options = options;
     this.events = new CoreEvents(this, handlers);
+    // One literal of fixed shape (the core reads an undefined setting as its default): no
+    // object spreads on every connection's setup.
     this.connection = new Connection({
       role: options.role,
       handler: this.events,
-      ...(options.maxMessageSize === undefined ? {} : { maxMessageSize: options.maxMessageSize }),
-      ...(options.extensions === undefined ? {} : { extensions: options.extensions }),
-      ...(handlers.messageStream === undefined
-        ? {}
-        : { messageStreamThreshold: options.messageStreamThreshold ?? DEFAULT_MESSAGE_STREAM_THRESHOLD }),
+      maxMessageSize: options.maxMessageSize,
+      extensions: options.extensions,
+      messageStreamThreshold:
+        handlers.messageStream === undefined
+          ? undefined
+          : (options.messageStreamThreshold ?? DEFAULT_MESSAGE_STREAM_THRESHOLD),
     });
   }
 
@@ -864,7 +867,8 @@ export function ignoreTransportError(): void {}
 
 /** @internal Adds `ignoreTransportError` as an 'error' listener unless the transport already has it. */
 export function addErrorSink(transport: Transport | Duplex): void {
-  if (!transport.listeners('error').includes(ignoreTransportError)) transport.on('error', ignoreTransportError);
+  // listenerCount with a listener (Node 18.16+) counts without copying the listener array.
+  if (transport.listenerCount('error', ignoreTransportError) === 0) transport.on('error', ignoreTransportError);
 }
 
 const EMPTY = Buffer.alloc(0);

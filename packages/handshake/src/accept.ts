@@ -1,4 +1,4 @@
-import { decodeBase64Strict, encodeBase64 } from './base64.js';
+import { encodeBase64 } from './base64.js';
 import { sha1 } from './sha1.js';
 
 /** The GUID RFC 6455 §1.3 appends to the key before hashing. */
@@ -17,11 +17,16 @@ export function computeAcceptKey(key: string): string {
   return encodeBase64(sha1(encoder.encode(key + WEBSOCKET_GUID)));
 }
 
+/**
+ * Base64 of 16 bytes, padded and canonical: 21 characters carry 126 bits, the 22nd the last 2
+ * (its 4 low bits zero: A, Q, g or w), then `==`. The same set `decodeBase64Strict` accepts
+ * for 16 bytes, without decoding.
+ */
+const KEY_SYNTAX = /^[A-Za-z0-9+/]{21}[AQgw]==$/;
+
 /** A valid key is base64 (padded, canonical) of exactly 16 bytes, so always 24 characters. */
 export function isValidKey(key: string): boolean {
-  if (key.length !== 24) return false;
-  const bytes = decodeBase64Strict(key);
-  return bytes !== null && bytes.length === 16;
+  return key.length === 24 && KEY_SYNTAX.test(key);
 }
 
 /** A fresh key: 16 bytes from the platform CSPRNG, base64-encoded (RFC 6455 §4.1). */

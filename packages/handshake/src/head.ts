@@ -70,7 +70,7 @@ const KEEP_FIRST: ReadonlySet<string> = new Set([
   'user-agent',
 ]);
 
-type StartLine<T> = (bytes: Uint8Array, start: number, end: number) => T;
+type StartLine<T> = (bytes: Uint8Array, text: string, start: number, end: number) => T;
 
 interface Parsed<T> {
   start: T;
@@ -89,10 +89,21 @@ function malformedHeader(message: string): HandshakeRejection {
   return badRequest(RejectionCode.InvalidHeaderLine, message);
 }
 
-// Header fields are short; a plain loop beats spreading subarrays into fromCharCode.
-function latin1(bytes: Uint8Array, start: number, end: number): string {
+/** A Buffer decodes latin1 natively; the portable entry has only Uint8Array. */
+type Latin1Sliceable = Uint8Array & { latin1Slice?(start: number, end: number): string };
+
+/**
+ * The bytes `[0, end)` as one latin1 string: header names and values are then slices of it
+ * (no string built per character, no decode per field). A Buffer decodes it in one native
+ * call; elsewhere `fromCharCode` takes it in pieces (bounded by the argument count limit).
+ */
+function latin1Text(bytes: Uint8Array, end: number): string {
+  const sliceable = bytes as Latin1Sliceable;
+  if (typeof sliceable.latin1Slice === 'function') return sliceable.latin1Slice(0, end);
   let out = '';
-  for (let i = start; i < end; i++) out += String.fromCharCode(bytes[i]!);
+  for (let i = 0; i < end; i += 4096) {
+    out += String.fromCharCode.apply(null, bytes.subarray(i, Math.min(end, i + 4096)) as unknown as number[]);
+  }
   return out;
 }
 
@@ -110,6 +121,8 @@ function parseHead<T>(
   let start: T | undefined;
   let lineStart = 0;
   let count = 0;
+  // Decoded when the first line is complete: a head that has not sent one yet costs no decode.
+  let text: string | undefined;
 
   // Lines are checked as soon as they are complete, so garbage fails at once instead of
   // waiting for the size limit; a caller re-parses from the start on each new chunk, which
@@ -129,7 +142,10 @@ function parseHead<T>(
     const lineEnd = i - 1;
     if (start === undefined) {
       // RFC 9112 §2.2: ignore empty lines before the start line (leftovers of a previous message).
-      if (lineEnd > lineStart) start = parseStart(bytes, lineStart, lineEnd);
+      if (lineEnd > lineStart) {
+        text ??= latin1Text(bytes, limit);
+        start = parseStart(bytes, text, lineStart, lineEnd);
+      }
     } else if (lineEnd === lineStart) {
       return { start, headers, rawHeaders, headLength: i + 1 };
     } else {
@@ -138,7 +154,7 @@ function parseHead<T>(
           code: RejectionCode.TooManyHeaders,
         });
       }
-      parseHeaderLine(bytes, lineStart, lineEnd, headers, rawHeaders, isRequest);
+      parseHeaderLine(bytes, text as string, lineStart, lineEnd, headers, rawHeaders, isRequest);
     }
     lineStart = i + 1;
   }
@@ -150,6 +166,7 @@ function parseHead<T>(
 
 function parseHeaderLine(
   bytes: Uint8Array,
+  text: string,
   start: number,
   end: number,
   headers: ParsedHeaders,
@@ -174,8 +191,8 @@ function parseHeaderLine(
     // field-vchar / SP / HTAB; obs-text (0x80-0xFF) is kept, decoded as latin1 like node does.
     if ((c < 0x20 && c !== HTAB) || c === 0x7f) throw malformedHeader('Control character in a header value');
   }
-  const rawName = latin1(bytes, start, colon);
-  const value = latin1(bytes, valueStart, valueEnd);
+  const rawName = text.slice(start, colon);
+  const value = text.slice(valueStart, valueEnd);
   rawHeaders.push(rawName, value);
   const name = rawName.toLowerCase();
   const previous = headers[name];
@@ -223,16 +240,16 @@ interface RequestLine {
 }
 
 // request-line = method SP request-target SP HTTP-version, single spaces (RFC 9112 §3).
-function parseRequestLine(bytes: Uint8Array, start: number, end: number): RequestLine {
+function parseRequestLine(bytes: Uint8Array, text: string, start: number, end: number): RequestLine {
   const invalid = () => badRequest(RejectionCode.InvalidRequestLine, 'Invalid request line');
   let i = start;
   while (i < end && isTokenChar(bytes[i]!)) i++;
   if (i === start || bytes[i] !== SP) throw invalid();
-  const method = latin1(bytes, start, i);
+  const method = text.slice(start, i);
   const targetStart = ++i;
   while (i < end && bytes[i]! > 0x20 && bytes[i]! < 0x7f) i++;
   if (i === targetStart || bytes[i] !== SP) throw invalid();
-  const url = latin1(bytes, targetStart, i);
+  const url = text.slice(targetStart, i);
   i++;
   const httpVersion = end - i === 8 ? httpVersionAt(bytes, i) : null;
   if (httpVersion === null) throw invalid();
@@ -246,7 +263,7 @@ interface StatusLine {
 }
 
 // status-line = HTTP-version SP status-code SP [ reason-phrase ] (RFC 9112 §4).
-function parseStatusLine(bytes: Uint8Array, start: number, end: number): StatusLine {
+function parseStatusLine(bytes: Uint8Array, text: string, start: number, end: number): StatusLine {
   const httpVersion = end - start >= 12 ? httpVersionAt(bytes, start) : null;
   let status = 0;
   for (let i = start + 9; i < start + 12; i++) {
@@ -263,7 +280,7 @@ function parseStatusLine(bytes: Uint8Array, start: number, end: number): StatusL
     if ((c < 0x20 && c !== HTAB) || c === 0x7f)
       throw badRequest(RejectionCode.InvalidRequestLine, 'Invalid status line');
   }
-  return { httpVersion, status, statusText: end - start > 13 ? latin1(bytes, start + 13, end) : '' };
+  return { httpVersion, status, statusText: end - start > 13 ? text.slice(start + 13, end) : '' };
 }
 
 /**

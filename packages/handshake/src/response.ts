@@ -48,13 +48,13 @@ export function assertAcceptHeader(name: string, value: string | readonly string
 /** The complete `101 Switching Protocols` head, ending in CRLF CRLF, with the accept value from `accept`. */
 export function buildAcceptResponseWith(accept: AcceptKeyFunction, options: AcceptResponseOptions): string {
   if (typeof options.key !== 'string') throw new TypeError('buildAcceptResponse needs the client key');
-  const lines = [
-    'HTTP/1.1 101 Switching Protocols\r\n',
-    'Upgrade: websocket\r\n',
-    'Connection: Upgrade\r\n',
-    `Sec-WebSocket-Accept: ${accept(options.key)}\r\n`,
-  ];
+  const first = `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept(options.key)}\r\n`;
   const { protocol } = options;
+  // The usual answer (no subprotocol, extension or extra header) is one template: no list to join.
+  if (protocol === undefined && options.extensions === undefined && options.headers === undefined) {
+    return `${first}\r\n`;
+  }
+  const lines = [first];
   if (protocol !== undefined) {
     assertChosenProtocol(protocol, options.offeredProtocols);
     lines.push(`Sec-WebSocket-Protocol: ${protocol}\r\n`);

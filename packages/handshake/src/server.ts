@@ -78,9 +78,11 @@ export function validateUpgradeRequest(req: UpgradeRequest): UpgradeRequestInfo 
     });
   }
 
-  const version = HTTP_VERSION.exec(req.httpVersion);
-  if (version === null || Number(version[1]) < 1 || (version[1] === '1' && version[2] === '0')) {
-    throw badRequest(RejectionCode.InvalidHttpVersion, 'The WebSocket handshake needs HTTP/1.1 or later');
+  if (req.httpVersion !== '1.1') {
+    const version = HTTP_VERSION.exec(req.httpVersion);
+    if (version === null || Number(version[1]) < 1 || (version[1] === '1' && version[2] === '0')) {
+      throw badRequest(RejectionCode.InvalidHttpVersion, 'The WebSocket handshake needs HTTP/1.1 or later');
+    }
   }
 
   if (req.url !== undefined && !URL_SYNTAX.test(req.url)) {
@@ -95,16 +97,20 @@ export function validateUpgradeRequest(req: UpgradeRequest): UpgradeRequestInfo 
     throw badRequest(RejectionCode.UnexpectedBody, 'The WebSocket handshake request cannot have a body');
   }
 
-  const upgrade = headerList(headers, 'upgrade');
-  if (upgrade.length === 0) throw badRequest(RejectionCode.MissingUpgrade, 'Missing Upgrade header');
-  if (!containsToken(upgrade, 'websocket')) {
-    throw badRequest(RejectionCode.InvalidUpgrade, 'The Upgrade header must contain "websocket"');
+  if (!isExactly(headers.upgrade, 'websocket')) {
+    const upgrade = headerList(headers, 'upgrade');
+    if (upgrade.length === 0) throw badRequest(RejectionCode.MissingUpgrade, 'Missing Upgrade header');
+    if (!containsToken(upgrade, 'websocket')) {
+      throw badRequest(RejectionCode.InvalidUpgrade, 'The Upgrade header must contain "websocket"');
+    }
   }
 
-  const connection = headerList(headers, 'connection');
-  if (connection.length === 0) throw badRequest(RejectionCode.MissingConnection, 'Missing Connection header');
-  if (!containsToken(connection, 'upgrade')) {
-    throw badRequest(RejectionCode.InvalidConnection, 'The Connection header must contain "upgrade"');
+  if (!isExactly(headers.connection, 'upgrade')) {
+    const connection = headerList(headers, 'connection');
+    if (connection.length === 0) throw badRequest(RejectionCode.MissingConnection, 'Missing Connection header');
+    if (!containsToken(connection, 'upgrade')) {
+      throw badRequest(RejectionCode.InvalidConnection, 'The Connection header must contain "upgrade"');
+    }
   }
 
   const wsVersion = single('sec-websocket-version');
@@ -137,6 +143,15 @@ export function validateUpgradeRequest(req: UpgradeRequest): UpgradeRequestInfo 
   return info;
 }
 
+/**
+ * Whether a list header is one field line holding just `token` (any case): what nearly every
+ * client sends for `Upgrade` and `Connection`, answered without splitting the list. Anything
+ * else goes through the full list parse.
+ */
+function isExactly(value: string | string[] | undefined, token: string): boolean {
+  return typeof value === 'string' && value.length === token.length && value.toLowerCase() === token;
+}
+
 /** 0 when absent or zero, else a positive number or NaN (invalid or conflicting). */
 function contentLength(headers: IncomingHeaders): number {
   const value = singleHeader(headers, 'content-length');
@@ -153,16 +168,28 @@ const SINGLE_FIELDS: ReadonlySet<string> = new Set([
   'content-length',
 ]);
 
-/** Names of single-valued fields that occur more than once in raw header lines. */
+/** Lengths of the names in SINGLE_FIELDS: most header names are told apart without lower-casing them. */
+const SINGLE_FIELD_LENGTHS: ReadonlySet<number> = new Set([...SINGLE_FIELDS].map((name) => name.length));
+
+/**
+ * Names of single-valued fields that occur more than once in raw header lines; undefined when
+ * none does (the usual case, which then allocates nothing).
+ */
 function repeatedSingleFields(rawHeaders: readonly string[] | undefined): Set<string> | undefined {
   if (rawHeaders === undefined) return undefined;
-  const seen = new Set<string>();
-  const repeated = new Set<string>();
+  let seen: string[] | undefined;
+  let repeated: Set<string> | undefined;
   for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i]!.toLowerCase();
+    const raw = rawHeaders[i]!;
+    if (!SINGLE_FIELD_LENGTHS.has(raw.length)) continue;
+    const name = raw.toLowerCase();
     if (!SINGLE_FIELDS.has(name)) continue;
-    if (seen.has(name)) repeated.add(name);
-    seen.add(name);
+    if (seen === undefined) seen = [name];
+    else if (!seen.includes(name)) seen.push(name);
+    else {
+      repeated ??= new Set();
+      repeated.add(name);
+    }
   }
   return repeated;
 }

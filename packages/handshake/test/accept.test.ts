@@ -137,6 +137,25 @@ describe('keys', () => {
     );
   });
 
+  it('isValidKey agrees with the strict decoder on any 24 characters near a key', () => {
+    // Keys with one or two characters replaced by any ASCII: non-canonical last sextets,
+    // misplaced padding, characters outside the alphabet.
+    const alphabetOrNot = fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c));
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 16, maxLength: 16 }),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 23 }), alphabetOrNot), { minLength: 1, maxLength: 2 }),
+        (bytes, edits) => {
+          const chars = referenceBase64(bytes).split('');
+          for (const [at, ch] of edits) chars[at] = ch;
+          const key = chars.join('');
+          expect(isValidKey(key)).toBe(decodeBase64Strict(key)?.length === 16);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
   it('generateKey gives fresh valid keys', () => {
     const keys = new Set(Array.from({ length: 100 }, () => generateKey()));
     expect(keys.size).toBe(100);

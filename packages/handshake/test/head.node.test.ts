@@ -10,6 +10,23 @@ import { rawRequest } from './corpus.js';
 const bytes = (text: string) => Uint8Array.from(text, (ch) => ch.charCodeAt(0));
 
 describe('parseRequestHead', () => {
+  it('reads a Buffer (decoded natively) and a plain Uint8Array alike, every latin1 byte included', () => {
+    // 0x80-0x9F is where latin1 and windows-1252 part ways; a head over 4 KiB crosses the
+    // portable decoder's piece size.
+    const obsText = Array.from({ length: 128 }, (_, i) => 0x80 + i);
+    const raw = new Uint8Array([
+      ...bytes('GET /x HTTP/1.1\r\nX-Obs: '),
+      ...obsText,
+      ...bytes(`\r\nX-Long: ${'v'.repeat(5000)}\r\nHost: h\r\n\r\n`),
+    ]);
+    const fromArray = parseRequestHead(raw, { maxHeadSize: 8192 });
+    const fromBuffer = parseRequestHead(Buffer.from(raw), { maxHeadSize: 8192 });
+    expect(fromBuffer).toEqual(fromArray);
+    expect(fromArray?.headers['x-obs']).toBe(String.fromCharCode(...obsText));
+    expect(fromArray?.headers['x-long']).toBe('v'.repeat(5000));
+    expect(fromArray?.headLength).toBe(raw.length);
+  });
+
   it('gives the same headers as node:http (oracle)', async () => {
     const requests = [
       rawRequest({

@@ -90,6 +90,23 @@ describe('validateUpgradeRequest (RFC 6455 §4.2.1)', () => {
     expect(outcomeOf({ ...base, rawHeaders: ['Host', 'a', 'Accept', 'x', 'accept', 'y'] })).toEqual({ status: 101 });
   });
 
+  it('reads one-token Upgrade and Connection values in any case, and nothing that only looks like them', () => {
+    const withHeaders = (upgrade: string, connection: string) =>
+      outcomeOf({ ...base, headers: { ...base.headers, upgrade, connection } });
+    expect(withHeaders('WebSocket', 'UPGRADE')).toEqual({ status: 101 });
+    expect(withHeaders(' websocket\t', 'Upgrade ')).toEqual({ status: 101 });
+    expect(withHeaders('websocketx', 'Upgrade')).toMatchObject({ status: 400, code: 'WS_ERR_INVALID_UPGRADE' });
+    expect(withHeaders('websocket', 'upgradex')).toMatchObject({ status: 400, code: 'WS_ERR_INVALID_CONNECTION' });
+    expect(withHeaders('', 'Upgrade')).toMatchObject({ status: 400, code: 'WS_ERR_MISSING_UPGRADE' });
+  });
+
+  it('finds a single-valued field repeated in any case among other fields, however often', () => {
+    const rawHeaders = ['Origin', 'a', 'Accept', 'x', 'ORIGIN', 'b', 'origin', 'c'];
+    expect(outcomeOf({ ...base, rawHeaders })).toMatchObject({ status: 400, code: 'WS_ERR_INVALID_ORIGIN' });
+    const keys = ['Sec-WebSocket-Key', SAMPLE_KEY, 'sec-websocket-key', SAMPLE_KEY];
+    expect(outcomeOf({ ...base, rawHeaders: keys })).toMatchObject({ status: 400, code: 'WS_ERR_INVALID_KEY' });
+  });
+
   it('rejects a missing method (IncomingMessage.method is optional) with 405', () => {
     const { method: _, ...rest } = base;
     expect(outcomeOf(rest)).toMatchObject({ status: 405, code: 'WS_ERR_INVALID_METHOD' });

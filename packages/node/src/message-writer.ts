@@ -2,6 +2,12 @@ import { CloseCode } from '@websock/close';
 import { closedError, closeWith, type StreamChunk, toView } from './streams.js';
 import type { WebSocket } from './websocket.js';
 
+/**
+ * @internal Marks the open writer's own `send` options: while a `stream()` writer is open, a
+ * fragment sent any other way would land inside its message, so `send` refuses those.
+ */
+export const kWriterFragment = Symbol('websock.writerFragment');
+
 /** Options of `ws.stream()`. */
 export interface MessageWriterOptions {
   /** Send a binary message (default) or, with `false`, a text one (write valid UTF-8 in total). */
@@ -30,6 +36,8 @@ export function createMessageWriter<Data>(
 ): WritableStream<StreamChunk> {
   const binary = options.binary ?? true;
   const compress = options.compress ?? true;
+  const middle = { binary, compress, fin: false, [kWriterFragment]: true };
+  const last = { binary, compress, fin: true, [kWriterFragment]: true };
   let done = false;
   const finish = () => {
     if (done) return;
@@ -39,14 +47,14 @@ export function createMessageWriter<Data>(
   return new WritableStream<StreamChunk>({
     async write(chunk) {
       if (ws.readyState !== OPEN) throw closedError(ws);
-      if (ws.send(toFragment(chunk), { binary, compress, fin: false })) return;
+      if (ws.send(toFragment(chunk), middle)) return;
       if (ws.readyState !== OPEN) throw closedError(ws);
       await ws.whenDrained();
     },
     async close() {
       try {
         if (ws.readyState !== OPEN) throw closedError(ws);
-        const sent = ws.sendAsync(EMPTY, { binary, compress, fin: true });
+        const sent = ws.sendAsync(EMPTY, last);
         finish(); // the last fragment is queued: another message may be written now
         await sent;
       } finally {

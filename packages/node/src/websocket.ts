@@ -26,7 +26,7 @@ import {
   type MessageStreamHost,
   MessageStreams,
 } from './message-stream.js';
-import { createMessageWriter, type MessageWriterOptions } from './message-writer.js';
+import { createMessageWriter, kWriterFragment, type MessageWriterOptions } from './message-writer.js';
 import type { StreamChunk } from './streams.js';
 import {
   abortTransport,
@@ -131,7 +131,8 @@ export interface SendOptions {
    * last, `true` for the last (it may be empty), so a large message never has to be held whole.
    * The first fragment sets the message's type; permessage-deflate compresses across the
    * fragments. Messages sent without `fin` meanwhile wait until the last fragment is sent.
-   * Without `fin`, `data` is a whole message.
+   * Without `fin`, `data` is a whole message. While a `stream()` writer is open its message owns
+   * the fragments: `send` with `fin` throws InvalidStateError then.
    */
   readonly fin?: boolean;
 }
@@ -207,14 +208,17 @@ export class WebSocket<Data = undefined> {
     this.remotePort = remote.port;
     this.options = options;
     this.events = new CoreEvents(this, handlers);
+    // One literal of fixed shape (the core reads an undefined setting as its default): no
+    // object spreads on every connection's setup.
     this.connection = new Connection({
       role: options.role,
       handler: this.events,
-      ...(options.maxMessageSize === undefined ? {} : { maxMessageSize: options.maxMessageSize }),
-      ...(options.extensions === undefined ? {} : { extensions: options.extensions }),
-      ...(handlers.messageStream === undefined
-        ? {}
-        : { messageStreamThreshold: options.messageStreamThreshold ?? DEFAULT_MESSAGE_STREAM_THRESHOLD }),
+      maxMessageSize: options.maxMessageSize,
+      extensions: options.extensions,
+      messageStreamThreshold:
+        handlers.messageStream === undefined
+          ? undefined
+          : (options.messageStreamThreshold ?? DEFAULT_MESSAGE_STREAM_THRESHOLD),
     });
   }
 
@@ -346,6 +350,10 @@ export class WebSocket<Data = undefined> {
   private sendWith(data: string | ArrayBufferView | ArrayBuffer, options: SendOptions): boolean {
     const bytes = toBytes(data);
     const binary = options.binary ?? typeof data !== 'string';
+    if (options.fin !== undefined && this.writingMessage && !(kWriterFragment in options))
+      throw new InvalidStateError(
+        'a message is being written with stream(): its fragments cannot be mixed with others',
+      );
     if (options.fin !== undefined) this.connection.sendFragment(bytes, binary, options.fin, options.compress !== false);
     else if (options.compress === false) this.connection.sendUntransformed(bytes, binary);
     else this.connection.send(bytes, binary);
@@ -859,7 +867,8 @@ export function ignoreTransportError(): void {}
 
 /** @internal Adds `ignoreTransportError` as an 'error' listener unless the transport already has it. */
 export function addErrorSink(transport: Transport | Duplex): void {
-  if (!transport.listeners('error').includes(ignoreTransportError)) transport.on('error', ignoreTransportError);
+  // listenerCount with a listener (Node 18.16+) counts without copying the listener array.
+  if (transport.listenerCount('error', ignoreTransportError) === 0) transport.on('error', ignoreTransportError);
 }
 
 const EMPTY = Buffer.alloc(0);

@@ -176,6 +176,24 @@ describe('stream(): one message written as it comes', () => {
     expect(() => sender.stream()).not.toThrow();
   });
 
+  it('fragments sent with send() while a writer is open are refused; its message arrives intact', async () => {
+    const { sender, log } = await pair();
+    const writer = sender.stream().getWriter();
+    await writer.write(Buffer.alloc(600));
+    expect(() => sender.send(Buffer.alloc(10), { fin: false })).toThrow(InvalidStateError);
+    expect(() => sender.send(Buffer.alloc(10), { fin: true })).toThrow(InvalidStateError);
+    await writer.write(Buffer.alloc(600));
+    await writer.close();
+    // Once it is closed, fragments are the application's again.
+    sender.send(Buffer.alloc(5), { fin: false });
+    sender.send(Buffer.alloc(5), { fin: true });
+    await until(settled(log, 2));
+    expect(log).toEqual([
+      ['stream', 1200],
+      ['message', 10],
+    ]);
+  });
+
   it('aborting cannot finish the message: it closes the connection (1011, or the reason`s closeCode)', async () => {
     const first = await pair();
     const writer = first.sender.stream().getWriter();

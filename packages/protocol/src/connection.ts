@@ -92,18 +92,18 @@ export interface ConnectionOptions {
   readonly role: Role;
   readonly handler: ConnectionHandler;
   /** Largest message accepted, fragments and decompression included. */
-  readonly maxMessageSize?: number;
+  readonly maxMessageSize?: number | undefined;
   /** Negotiated per-message extensions (at most one per RSV bit). */
-  readonly extensions?: readonly MessageExtension[];
+  readonly extensions?: readonly MessageExtension[] | undefined;
   /**
    * Report a message that reaches this many bytes in pieces as it arrives (`messageStart`,
    * `messageChunk`..., `messageEnd`) instead of whole (`message`). An untransformed message is
    * known to from its first frame's header, or once its fragments add up to it; a compressed one
    * is inflated as it arrives and reported in pieces once its inflated bytes reach it (whole when
    * it ends short of it). A large frame is never held whole. Default: never (`Infinity`). Needs
-   * the three handler methods, and extensions that implement `decodeStream`.
+   * the three handler methods, and extensions that implement `decodeStream`. Undefined: the default.
    */
-  readonly messageStreamThreshold?: number;
+  readonly messageStreamThreshold?: number | undefined;
 }
 
 export interface CloseRecord {

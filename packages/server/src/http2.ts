@@ -206,6 +206,9 @@ export function detachStreams(server: AnyHttp2Server, endpoint: StreamEndpoint):
   routers.detach(server, endpoint);
 }
 
+/** The receive window of a session of the standalone listener, across all its streams. */
+const SESSION_WINDOW = 4 * 1024 * 1024;
+
 export interface Http2ListenerOptions {
   readonly tls: SecureContextOptions & TlsOptions;
   readonly handshakeTimeout: number;
@@ -232,6 +235,10 @@ export function createHttp2Listener(options: Http2ListenerOptions): {
   });
   const sessions = new Set<{ close(): void; destroy(): void }>();
   server.on('session', (session) => {
+    // node:http2 grants a session 64 KiB in all, shared by its streams: a few WebSockets with
+    // large messages in flight on one session would wait on WINDOW_UPDATEs. Each stream keeps
+    // its own 64 KiB window, which still bounds what a paused WebSocket can be sent.
+    session.setLocalWindowSize(SESSION_WINDOW);
     sessions.add(session);
     session.on('close', () => sessions.delete(session));
     session.on('error', noop);

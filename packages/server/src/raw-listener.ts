@@ -52,8 +52,16 @@ export function createRawListener(options: RawListenerOptions): { server: NetSer
       if (head === null) return;
       const rest = received.subarray(head.headLength);
       finish();
-      const { headLength: _, ...request } = head;
-      options.onRequest({ ...request, socket }, socket, rest);
+      // A literal of fixed shape: cheaper than copying `head` without `headLength` by rest/spread.
+      const request: RawRequest = {
+        method: head.method,
+        url: head.url,
+        httpVersion: head.httpVersion,
+        headers: head.headers,
+        rawHeaders: head.rawHeaders,
+        socket,
+      };
+      options.onRequest(request, socket, rest);
     };
     // A client that trickles its request head (slowloris) is answered 408 and dropped.
     const timer = setTimeout(() => {

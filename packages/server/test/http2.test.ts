@@ -265,6 +265,16 @@ describe('standalone http2: true', () => {
     await sessionClosed;
   });
 
+  it('grants a session a receive window of 4 MiB across its streams, each stream keeping 64 KiB', async () => {
+    const { port } = await h2Server();
+    const s = await session(port);
+    const raw = await request(s, connectHeaders(port));
+    expect(raw.headers[':status']).toBe(200);
+    // The server's WINDOW_UPDATE went out before its response, so it has been applied by now.
+    expect(s.state.remoteWindowSize).toBe(4 * 1024 * 1024);
+    expect(s.remoteSettings.initialWindowSize).toBe(65_535);
+  });
+
   it('carries 100 WebSockets on one session', async () => {
     const sessionsSeen = new Set<unknown>();
     const { server, port } = await h2Server({ open: (ws) => void sessionsSeen.add(ws.socket) });

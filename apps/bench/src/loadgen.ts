@@ -15,6 +15,7 @@ import {
   clientFrame,
   closePayload,
   FrameCounter,
+  jsonPayloads,
   OP_BINARY,
   OP_CLOSE,
   OP_TEXT,
@@ -31,6 +32,10 @@ const SAMPLE_CAP = 50_000;
 /** Nothing runs longer than this after `go`, whatever the driver does. */
 const MAX_RUN_MS = 10 * 60_000;
 const DEFLATE_OFFER = 'permessage-deflate; client_no_context_takeover; server_no_context_takeover';
+/** Context takeover both ways: the server keeps its compression window and the client's. */
+const DEFLATE_TAKEOVER_OFFER = 'permessage-deflate; client_max_window_bits';
+/** Distinct messages a compression workload cycles through (each compressed once, up front). */
+const DEFLATE_MESSAGES = 64;
 /**
  * Connections per local address. One source address reaches one server port through at most
  * the ephemeral port range (32768-60999 by default: 28,232 ports); past this many, connections
@@ -53,6 +58,8 @@ interface Run {
   /** One client frame (or raw payload for TCP) and `inflight` copies of it back to back. */
   frame: Buffer;
   burst: Buffer;
+  /** Compression workloads: distinct frames back to back, twice over, so any run of them is one slice. */
+  ring: FrameRing | undefined;
   closeFrame: Buffer;
   sockets: Set<Duplex>;
   /** Local addresses to dial from in turn (empty: let the kernel choose). */
@@ -63,11 +70,35 @@ interface Run {
   running: boolean;
   recording: boolean;
   messages: number;
+  /** Payload bytes of the echoes as they came over the wire (compressed ones with deflate). */
+  wireBytes: number;
   errors: number;
   firstError: string | undefined;
   samples: Float64Array;
   seen: number;
   safety: NodeJS.Timeout | undefined;
+}
+
+/** `count` frames laid out twice over; frame i starts at offsets[i] (offsets has 2 * count + 1 entries). */
+interface FrameRing {
+  bytes: Buffer;
+  offsets: number[];
+  count: number;
+}
+
+/**
+ * The frames of a compression workload: distinct JSON-like messages, each compressed on its own
+ * (so they are valid with or without context takeover on the client's side).
+ */
+function deflateRing(spec: WorkloadSpec): FrameRing {
+  const frames = jsonPayloads(spec.size, DEFLATE_MESSAGES).map((payload) => {
+    const compressed = deflateRawSync(payload, { finishFlush: constants.Z_SYNC_FLUSH });
+    return clientFrame(spec.binary ? OP_BINARY : OP_TEXT, compressed.subarray(0, compressed.length - 4), true);
+  });
+  const twice = [...frames, ...frames];
+  const offsets = [0];
+  for (const frame of twice) offsets.push(offsets[offsets.length - 1]! + frame.length);
+  return { bytes: Buffer.concat(twice), offsets, count: frames.length };
 }
 
 let run: Run | undefined;
@@ -148,13 +179,11 @@ function buildRun(
   secure: SecureLink | undefined,
 ): Run {
   const payload = asciiPayload(spec.size);
+  const ring = spec.deflate && !tcp ? deflateRing(spec) : undefined;
   let frame: Buffer;
   if (tcp) frame = payload;
-  else if (spec.deflate) {
-    // Without context takeover every message compresses alone, so one compressed frame serves them all.
-    const compressed = deflateRawSync(payload, { finishFlush: constants.Z_SYNC_FLUSH });
-    frame = clientFrame(spec.binary ? OP_BINARY : OP_TEXT, compressed.subarray(0, compressed.length - 4), true);
-  } else frame = clientFrame(spec.binary ? OP_BINARY : OP_TEXT, payload);
+  else if (ring !== undefined) frame = ring.bytes.subarray(0, ring.offsets[1]);
+  else frame = clientFrame(spec.binary ? OP_BINARY : OP_TEXT, payload);
   return {
     spec,
     port,
@@ -163,9 +192,10 @@ function buildRun(
     sessions: secure?.transport === 'http2' ? new Http2Sessions(port, secure, () => {}) : undefined,
     tls: undefined,
     connections,
-    request: upgradeRequest(port, spec.deflate ? DEFLATE_OFFER : undefined),
+    request: upgradeRequest(port, spec.deflate ? (spec.takeover ? DEFLATE_TAKEOVER_OFFER : DEFLATE_OFFER) : undefined),
     frame,
     burst: repeatFrame(frame, Math.max(1, spec.inflight)),
+    ring,
     closeFrame: clientFrame(OP_CLOSE, closePayload(1000)),
     sockets: new Set(),
     localAddresses: localAddressesFor(connections),
@@ -175,6 +205,7 @@ function buildRun(
     running: false,
     recording: false,
     messages: 0,
+    wireBytes: 0,
     errors: 0,
     firstError: undefined,
     samples: new Float64Array(SAMPLE_CAP),
@@ -248,6 +279,8 @@ class EchoConnection {
   private sent = 0;
   private received = 0;
   private rawBytes = 0;
+  /** Next frame of the ring to send (compression workloads). */
+  private position = 0;
   private readonly counter: FrameCounter;
   private readonly times: Float64Array;
   private readonly frameLength: number;
@@ -286,6 +319,13 @@ class EchoConnection {
     const { times, inflight } = this;
     for (let s = this.sent, end = s + count; s < end; s++) times[s % inflight] = now;
     this.sent += count;
+    const ring = this.current.ring;
+    if (ring !== undefined) {
+      const start = this.position;
+      this.socket.write(ring.bytes.subarray(ring.offsets[start], ring.offsets[start + count]));
+      this.position = (start + count) % ring.count;
+      return;
+    }
     this.socket.write(
       count === inflight ? this.current.burst : this.current.burst.subarray(0, count * this.frameLength),
     );
@@ -298,7 +338,9 @@ class EchoConnection {
       this.rawBytes += chunk.length;
       count = Math.floor(this.rawBytes / current.spec.size) - this.received;
     } else {
+      const before = this.counter.payloadBytes;
       count = this.counter.feed(chunk);
+      current.wireBytes += this.counter.payloadBytes - before;
       if (this.counter.unexpected > 0 || this.counter.closeFrames > 0) {
         fail(current, new Error('unexpected frame from server (close or wrong opcode)'));
         this.counter.unexpected = 0;
@@ -565,6 +607,7 @@ async function handle(request: LoadRequest): Promise<LoadReply> {
         time: performance.now(),
         messages: current.messages,
         bytes: current.messages * current.spec.size,
+        wireBytes: current.wireBytes,
         errors: current.errors,
         cpu: cpuNow(),
       };

@@ -8,7 +8,15 @@ import { type BenchResult, runBench } from '../src/lib/driver.js';
 import { renderMarkdown } from '../src/lib/report.js';
 import { quantile } from '../src/lib/stats.js';
 import { renderSvg } from '../src/lib/svg.js';
-import { asciiPayload, clientFrame, FrameCounter, OP_CLOSE, OP_TEXT, repeatFrame } from '../src/lib/wire.js';
+import {
+  asciiPayload,
+  clientFrame,
+  FrameCounter,
+  jsonPayloads,
+  OP_CLOSE,
+  OP_TEXT,
+  repeatFrame,
+} from '../src/lib/wire.js';
 
 const benchDir = resolve(import.meta.dirname, '..');
 
@@ -57,7 +65,19 @@ describe('wire helpers', () => {
       expect(messages).toBe(5);
       expect(counter.closeFrames).toBe(1);
       expect(counter.unexpected).toBe(0);
+      // Every frame's payload as on the wire, close frame included: what the ratio is computed from.
+      expect(counter.payloadBytes).toBe(64 + 0 + 300 + 70_000 + 10 + 10 + 2);
     }
+  });
+
+  it('makes distinct JSON-like ASCII messages of the exact size, the same in every process', () => {
+    const messages = jsonPayloads(1024, 64);
+    expect(new Set(messages.map((m) => m.toString('latin1'))).size).toBe(64);
+    for (const message of messages) {
+      expect(message.length).toBe(1024);
+      expect(message.every((byte) => byte >= 0x20 && byte < 0x7f)).toBe(true);
+    }
+    expect(jsonPayloads(1024, 64)[5]!.equals(messages[5]!)).toBe(true);
   });
 
   it('repeats a frame back to back', () => {

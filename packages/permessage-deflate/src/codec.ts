@@ -24,6 +24,7 @@ import {
   type NegotiatedParams,
   type PerMessageDeflateOptions,
 } from './options.js';
+import { inflateChunkSize, syncDeflateOptions } from './zlib-options.js';
 
 const { Z_SYNC_FLUSH } = constants;
 
@@ -48,8 +49,15 @@ const SYNC_INFLATE_MAX_OUTPUT = 256 * 1024;
  * zlib hashes the whole dictionary per call, so a full 32 KiB window would cost more than the
  * message; recent messages give most of the gain (a compressor may always use less history
  * than the window allows). Decompression always gets the full window: the peer decides.
+ * zlib's fast levels (1-3, no lazy matching) compress 1 KiB messages no better with 8 KiB of
+ * history than with 2 KiB; the lazy levels (4-9) still gain a few percent up to 8 KiB (see the
+ * README's figures). Node also keeps a copy of every dictionary until the call's zlib object is
+ * garbage collected, so a shorter one is less memory too.
  */
+const SYNC_DEFLATE_MAX_DICTIONARY_FAST = 2 * 1024;
 const SYNC_DEFLATE_MAX_DICTIONARY = 8 * 1024;
+/** zlib runs levels up to this one with its fast strategy (no lazy matching). */
+const LAST_FAST_LEVEL = 3;
 /** Up to this size the trailer is appended by copying, so zlib gets the message in one write. */
 const COPY_TRAILER_MAX_INPUT = 1024 * 1024;
 
@@ -146,7 +154,11 @@ export class PerMessageDeflate implements MessageExtension {
   #disposed = false;
 
   // Sending side: our role's window and context rules.
-  readonly #deflateSyncOptions: ZlibOptions;
+  readonly #level: number;
+  readonly #memLevel: number;
+  readonly #deflateWindowBits: number;
+  /** History a synchronous compression is primed with (with context takeover). */
+  readonly #dictionaryLimit: number;
   readonly #deflateStreamOptions: ZlibOptions;
   /** Plaintext of the messages we sent compressed; null without context takeover. */
   readonly #sent: History | null;
@@ -194,7 +206,12 @@ export class PerMessageDeflate implements MessageExtension {
     // zlib never emits a distance beyond the window size minus MIN_LOOKAHEAD (262 bytes), so a
     // 512-byte window reaches back at most 250 bytes (checked by the tests with a strict decoder).
     const deflateWindowBits = Math.max(9, ownBits);
-    this.#deflateSyncOptions = { level, memLevel, windowBits: deflateWindowBits, finishFlush: Z_SYNC_FLUSH };
+    this.#level = level;
+    this.#memLevel = memLevel;
+    this.#deflateWindowBits = deflateWindowBits;
+    // Level -1 is zlib's default, 6.
+    this.#dictionaryLimit =
+      level >= 0 && level <= LAST_FAST_LEVEL ? SYNC_DEFLATE_MAX_DICTIONARY_FAST : SYNC_DEFLATE_MAX_DICTIONARY;
     // Every write ends in a sync flush: one thread-pool trip per message instead of write + flush.
     this.#deflateStreamOptions = { level, memLevel, windowBits: deflateWindowBits, flush: Z_SYNC_FLUSH };
     this.#sent = sendResets ? null : new History(1 << deflateWindowBits);
@@ -222,8 +239,15 @@ export class PerMessageDeflate implements MessageExtension {
     // An empty message is one empty stored block (§7.2.3.6): both windows stay as they are.
     if (payload.length === 0) return { payload: Buffer.of(0x00), rsv: RSV1 };
     if (payload.length <= SYNC_DEFLATE_MAX_INPUT && !this.#encodeBusy) {
-      const dictionary = this.#sent?.tail(SYNC_DEFLATE_MAX_DICTIONARY);
-      const options = dictionary === undefined ? this.#deflateSyncOptions : { ...this.#deflateSyncOptions, dictionary };
+      const dictionary = this.#sent?.tail(this.#dictionaryLimit);
+      const options = syncDeflateOptions(
+        payload.length,
+        dictionary?.length ?? 0,
+        this.#level,
+        this.#memLevel,
+        this.#deflateWindowBits,
+      );
+      if (dictionary !== undefined) options.dictionary = dictionary;
       return this.#encoded(payload, deflateRawSync(payload, options));
     }
     return new Promise<EncodedMessage>((resolve) => {
@@ -376,6 +400,7 @@ export class PerMessageDeflate implements MessageExtension {
       windowBits: this.#inflateWindowBits,
       finishFlush: Z_SYNC_FLUSH,
       maxOutputLength: cap,
+      chunkSize: inflateChunkSize(payload.length, cap),
     };
     const dictionary = this.#received?.tail();
     if (dictionary !== undefined) options.dictionary = dictionary;

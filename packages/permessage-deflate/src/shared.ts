@@ -2,6 +2,7 @@
 import { constants, deflateRaw, deflateRawSync, type ZlibOptions } from 'node:zlib';
 import { type JobLimiter, sharedLimiter } from './limiter.js';
 import { assertIntegerIn, assertWindowBits, DEFAULT_LEVEL, DEFAULT_MEM_LEVEL } from './options.js';
+import { syncDeflateOptions } from './zlib-options.js';
 
 const { Z_SYNC_FLUSH } = constants;
 
@@ -42,21 +43,20 @@ export function compressShared(
   const memLevel = options.memLevel ?? DEFAULT_MEM_LEVEL;
   assertIntegerIn('memLevel', memLevel, 1, 9);
   // zlib refuses raw deflate with a 256-byte window; 9 is safe for a receiver of 8 (see codec.ts).
-  const zlibOptions: ZlibOptions = {
-    level,
-    memLevel,
-    windowBits: Math.max(9, options.windowBits),
-    finishFlush: Z_SYNC_FLUSH,
-  };
+  const windowBits = Math.max(9, options.windowBits);
   // An empty message is one empty stored block (§7.2.3.6).
   if (payload.length === 0) return Uint8Array.of(0x00);
   if (payload.length <= SYNC_MAX_INPUT) {
     try {
-      return smaller(payload, deflateRawSync(payload, zlibOptions));
+      return smaller(
+        payload,
+        deflateRawSync(payload, syncDeflateOptions(payload.length, 0, level, memLevel, windowBits)),
+      );
     } catch {
       return null;
     }
   }
+  const zlibOptions: ZlibOptions = { level, memLevel, windowBits, finishFlush: Z_SYNC_FLUSH };
   const limiter = options.limiter ?? sharedLimiter;
   return new Promise((resolve) => {
     limiter.run((done) => {

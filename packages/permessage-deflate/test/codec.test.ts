@@ -1,4 +1,4 @@
-import { constants, createInflateRaw, deflateRawSync } from 'node:zlib';
+import { constants, createDeflateRaw, createInflateRaw, deflateRawSync } from 'node:zlib';
 import type { EncodedMessage } from '@websock/protocol';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -541,5 +541,62 @@ describe('ordering and the shared limiter', () => {
       server.dispose();
       client.dispose();
     }
+  });
+});
+
+describe('memory and ratio of the synchronous path', () => {
+  it('a small message, compressed or inflated, does not hold a 16 KiB zlib output buffer', () => {
+    // zlib's one-shot calls return a view into their output buffer: sized by default at 16 KiB,
+    // every small message would keep that much alive until the next garbage collection.
+    for (const params of [DEFAULTS, NO_TAKEOVER]) {
+      const { server, client } = pair(params);
+      for (let i = 0; i < 20; i++) {
+        const message = jsonText(1024, i + 1);
+        const encoded = server.encode(message, false) as EncodedMessage;
+        expect(encoded.rsv).toBe(4);
+        expect(encoded.payload.buffer.byteLength).toBeLessThanOrEqual(Math.max(Buffer.poolSize, message.length + 64));
+        const decoded = client.decode(encoded.payload, 4, MB) as Uint8Array;
+        expectBytes(decoded, message);
+        expect(decoded.buffer.byteLength).toBeLessThan(16 * 1024);
+      }
+      server.dispose();
+      client.dispose();
+    }
+  });
+
+  it('compresses a stream of small messages with takeover about as well as a zlib context kept across them', async () => {
+    // The yardstick is what ws does: one zlib context per connection, each message sync-flushed.
+    const kept = createDeflateRaw({ level: 1, windowBits: 15, flush: constants.Z_SYNC_FLUSH });
+    const keptBytes = async (message: Uint8Array) =>
+      new Promise<number>((resolve) => {
+        let length = 0;
+        const onData = (chunk: Buffer) => {
+          length += chunk.length;
+        };
+        kept.on('data', onData);
+        kept.write(message, () => {
+          kept.off('data', onData);
+          resolve(length - 4);
+        });
+      });
+    const codec = createDeflateExtension(DEFAULTS, 'server', { level: 1 });
+    const peer = createDeflateExtension(DEFAULTS, 'client');
+    let ours = 0;
+    let theirs = 0;
+    let alone = 0;
+    for (let i = 0; i < 200; i++) {
+      const message = jsonText(1024, (i % 40) + 1);
+      const encoded = await codec.encode(message, false);
+      expectBytes(await peer.decode(encoded.payload, encoded.rsv, MB), message);
+      ours += encoded.payload.length;
+      theirs += await keptBytes(message);
+      alone += deflateRawSync(message, { level: 1, finishFlush: constants.Z_SYNC_FLUSH }).length - 4;
+    }
+    kept.close();
+    codec.dispose();
+    peer.dispose();
+    // History pays (the messages share structure), and the few KiB of it come within 3% of the whole window.
+    expect(ours).toBeLessThan(alone * 0.9);
+    expect(ours).toBeLessThanOrEqual(theirs * 1.03);
   });
 });

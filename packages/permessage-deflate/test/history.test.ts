@@ -36,3 +36,16 @@ describe('History (the LZ77 window kept as bytes)', () => {
     expect(history.tail()).toBeUndefined();
   });
 });
+
+describe('History moves its window only when the room past it runs out', () => {
+  it('holds a full window in a buffer of at most 1.25 windows', () => {
+    const history = new History(32 * 1024);
+    for (let i = 0; i < 200; i++) history.append(new Uint8Array(1000).fill(i & 0xff));
+    const view = history.tail()!;
+    expect(view.length).toBe(32 * 1024);
+    // A view's parent buffer is what the history holds.
+    expect(view.buffer.byteLength).toBeLessThanOrEqual(40 * 1024);
+    // The last message is at the end, intact.
+    expect(view.subarray(-1000).every((byte) => byte === 199)).toBe(true);
+  });
+});

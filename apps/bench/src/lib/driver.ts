@@ -64,6 +64,10 @@ export interface Measurement {
   /** The busiest load generator's CPU seconds per second: near 1 means it, not the server, may be the limit. */
   clientCpuLoad?: number;
   peakRssBytes?: number;
+  /** Peak RSS minus the server's RSS before the connections opened: what the connections and their traffic cost. */
+  rssGrowthBytes?: number;
+  /** permessage-deflate: payload bytes per byte of echoed payload on the wire (higher is better). */
+  compressionRatio?: number;
   idleConnections?: number;
   idleRssBytesPerConnection?: number;
   idleHeapBytesPerConnection?: number;
@@ -87,6 +91,8 @@ export interface SummaryRow {
   serverCpuLoad?: number | undefined;
   clientCpuLoad?: number | undefined;
   peakRssBytes?: number | undefined;
+  rssGrowthBytes?: number | undefined;
+  compressionRatio?: number | undefined;
   idleConnections?: number | undefined;
   idleRssBytesPerConnection?: number | undefined;
   idleHeapBytesPerConnection?: number | undefined;
@@ -427,6 +433,7 @@ async function measureLoad(
   workload: WorkloadSpec,
   context: MeasureContext,
 ): Promise<Partial<Measurement>> {
+  const baseline = await server.request<ServerReply>({ type: 'stats' }, 5_000);
   const { active, tls } = await setupAll(context, workload, port, tcp, workload.connections, 30_000);
   await Promise.all(active.map((generator) => generator.request({ type: 'go' }, 5_000)));
   await sleep(context.warmupMs);
@@ -445,9 +452,11 @@ async function measureLoad(
   let rate = 0;
   let elapsed = 0;
   let clientCpuLoad = 0;
+  let wireBytes = 0;
   loadStart.forEach((start, i) => {
     const end = loadEnd[i]!.mark;
     const delta = end.messages - start.mark.messages;
+    wireBytes += (end.wireBytes ?? 0) - (start.mark.wireBytes ?? 0);
     const ms = end.time - start.mark.time;
     messages += delta;
     rate += ms > 0 ? (delta * 1000) / ms : 0;
@@ -472,7 +481,9 @@ async function measureLoad(
     serverCpuLoad: elapsed > 0 ? (cpuSeconds * 1000) / elapsed : 0,
     clientCpuLoad,
     peakRssBytes: serverEnd.stats.maxRss,
+    rssGrowthBytes: serverEnd.stats.maxRss - baseline.stats.rss,
   };
+  if (workload.deflate && wireBytes > 0) result.compressionRatio = (messages * workload.size) / wireBytes;
   if (tls !== undefined) result.tls = tls;
   const p50 = quantile(latencies, 0.5);
   const p99 = quantile(latencies, 0.99);
@@ -546,6 +557,8 @@ const SUMMARY_FIELDS = [
   'serverCpuLoad',
   'clientCpuLoad',
   'peakRssBytes',
+  'rssGrowthBytes',
+  'compressionRatio',
   'idleConnections',
   'idleRssBytesPerConnection',
   'idleHeapBytesPerConnection',

@@ -90,6 +90,8 @@ export interface LoadMark {
   messages: number;
   /** Echoed payload bytes (one direction). */
   bytes: number;
+  /** Payload bytes of the echoes as they came over the wire (compressed with permessage-deflate). */
+  wireBytes?: number;
   errors: number;
   /** process.cpuUsage() of the generator, user + system microseconds: shows whether it was the bottleneck. */
   cpu: number;

@@ -221,6 +221,7 @@ function detailTable(result: BenchResult, workload: WorkloadSpec): string {
       rows,
     );
   }
+  if (workload.deflate) return deflateTable(result, workload);
   const yardstick = findRow(result, workload.id, YARDSTICK);
   const unit = workload.kind === WorkloadKind.Churn ? 'conn/s' : 'msg/s';
   const cpuUnit = workload.kind === WorkloadKind.Churn ? 'CPU s/1M conn' : 'CPU s/1M msg';
@@ -253,6 +254,45 @@ function detailTable(result: BenchResult, workload: WorkloadSpec): string {
       `vs ${BASELINE}`,
       `CPU vs ${BASELINE}`,
       `vs ${YARDSTICK}`,
+      'CPU load server / generator',
+      'errors',
+    ],
+    rows,
+  );
+}
+
+/** Compression rows: CPU per message in µs, what the connections cost in RSS, and the ratio on the wire. */
+function deflateTable(result: BenchResult, workload: WorkloadSpec): string {
+  const baseline = findRow(result, workload.id, BASELINE);
+  const rows = result.servers.map(({ name }) => {
+    const row = findRow(result, workload.id, name);
+    return [
+      name,
+      row?.messagesPerSec === undefined ? 'n/a' : int(row.messagesPerSec),
+      fixed(row?.cpuSecondsPerMillion, 1),
+      times(ratio(row?.cpuSecondsPerMillion, baseline?.cpuSecondsPerMillion)),
+      sig(row?.p50Ms),
+      sig(row?.p99Ms),
+      mib(row?.rssGrowthBytes),
+      mib(row?.peakRssBytes),
+      fixed(row?.compressionRatio, 2),
+      fixed(row?.compressionRatio === undefined ? undefined : 1 / row.compressionRatio, 3),
+      `${fixed(row?.serverCpuLoad, 2)} / ${fixed(row?.clientCpuLoad, 2)}`,
+      String(row?.errors ?? 'n/a'),
+    ];
+  });
+  return table(
+    [
+      'server',
+      'msg/s',
+      'server CPU µs/msg',
+      `CPU vs ${BASELINE}`,
+      'p50 ms',
+      'p99 ms',
+      'RSS growth MiB',
+      'peak RSS MiB',
+      'ratio (payload ÷ wire)',
+      'wire B per payload B',
       'CPU load server / generator',
       'errors',
     ],

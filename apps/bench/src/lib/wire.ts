@@ -75,6 +75,28 @@ export function asciiPayload(size: number): Buffer {
 }
 
 /**
+ * Distinct JSON-like messages of exactly `size` bytes (ASCII): records with ids, prices and
+ * words from a small vocabulary, so compression finds the structure real traffic has and each
+ * message differs from the others (unlike `asciiPayload`, which any compressor shrinks 50-fold).
+ */
+export function jsonPayloads(size: number, count: number): Buffer[] {
+  const words = ['alpha', 'beta', 'gamma', 'delta', 'user', 'name', 'value', 'price', 'status', 'ok', 'items', 'qty'];
+  let seed = 0x2545f491;
+  const next = (range: number) => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return (seed >>> 8) % range;
+  };
+  return Array.from({ length: count }, () => {
+    let text = '';
+    while (text.length < size) {
+      const word = () => words[next(words.length)]!;
+      text += `{"id":${next(1_000_000)},"${word()}":"${word()}","price":${next(10_000) / 100},"tags":["${word()}"]},`;
+    }
+    return Buffer.from(text.slice(0, size), 'latin1');
+  });
+}
+
+/**
  * Counts complete frames in a byte stream without copying payloads. Server frames are unmasked,
  * but a mask bit is honoured anyway so a misbehaving server is counted, not misparsed.
  */
@@ -88,6 +110,8 @@ export class FrameCounter {
   /** Frames seen with an opcode other than the expected data opcode (close frames included). */
   unexpected = 0;
   closeFrames = 0;
+  /** Payload bytes of every frame header seen, as they are on the wire (compressed, when they are). */
+  payloadBytes = 0;
 
   constructor(private readonly dataOpcode: number) {}
 
@@ -115,6 +139,7 @@ export class FrameCounter {
           this.lastOpcode = chunk[i]! & 0x0f;
           this.lastFin = (chunk[i]! & 0x80) !== 0;
           const length = payloadLength(chunk, i, b1);
+          this.payloadBytes += length;
           i += size;
           if (length === 0) frames += this.finish();
           else this.remaining = length;
@@ -128,6 +153,7 @@ export class FrameCounter {
           this.lastOpcode = this.header[0]! & 0x0f;
           this.lastFin = (this.header[0]! & 0x80) !== 0;
           const length = payloadLength(this.header, 0, b1);
+          this.payloadBytes += length;
           this.headerLength = 0;
           if (length === 0) frames += this.finish();
           else this.remaining = length;

@@ -17,11 +17,17 @@ export interface WorkloadSpec {
   /** Text frames by default: every server must then validate UTF-8, as a real one does. */
   binary: boolean;
   /**
-   * permessage-deflate: the client offers `permessage-deflate; client_no_context_takeover;
-   * server_no_context_takeover` and sends a pre-compressed frame (RSV1). Only servers that support it
-   * take part. This is the hook for the compression workload; see `deflate-16k` below.
+   * permessage-deflate: the client offers the extension and sends pre-compressed frames (RSV1),
+   * cycling through distinct JSON-like messages. Only servers that support it take part.
    */
   deflate: boolean;
+  /**
+   * With `deflate`: the offer leaves context takeover on in both directions (`permessage-deflate;
+   * client_max_window_bits`), so the server keeps its compression window from one message to the
+   * next and its inflater keeps the client's. Otherwise it asks for
+   * `client_no_context_takeover; server_no_context_takeover`.
+   */
+  takeover?: boolean;
   /** Latency is sampled on messages whose sequence number is a multiple of this (a power of two). */
   sampleEvery: number;
   /** Listed in `--workloads` but not run by default. */
@@ -95,9 +101,23 @@ export const WORKLOADS: readonly WorkloadSpec[] = [
     sampleEvery: 1,
     optIn: false,
   },
-  // Compression: the load generator offers the extension (no context takeover either way) and
-  // sends a frame compressed once; the server inflates, validates, deflates and sends each echo.
-  { ...echo('deflate-1k', '1 KiB permessage-deflate, 16 conns x 1 in flight', 1024, 16, 1, 1), deflate: true },
+  // Compression: the load generator offers the extension and sends frames it compressed once
+  // each (distinct JSON-like messages in turn); the server inflates, validates, deflates and sends
+  // each echo. The report adds the compression ratio of the echoes and the server's RSS growth.
+  {
+    ...echo('deflate-1k', '1 KiB permessage-deflate, context takeover, 10 conns x 8 in flight', 1024, 10, 8, 4),
+    deflate: true,
+    takeover: true,
+  },
+  {
+    ...echo('deflate-1k-nct', '1 KiB permessage-deflate, no context takeover, 10 conns x 8 in flight', 1024, 10, 8, 4),
+    deflate: true,
+  },
+  {
+    ...echo('deflate-1k-200', '1 KiB permessage-deflate, context takeover, 200 conns x 1 in flight', 1024, 200, 1, 4),
+    deflate: true,
+    takeover: true,
+  },
   { ...echo('deflate-16k', '16 KiB permessage-deflate, 16 conns x 1 in flight', 16 * 1024, 16, 1, 1), deflate: true },
   { ...echo('deflate-64k', '64 KiB permessage-deflate, 16 conns x 1 in flight', 64 * 1024, 16, 1, 1), deflate: true },
 ];

@@ -774,6 +774,11 @@ class CoreEvents<Data> implements ConnectionHandler {
     this.ws.writeFrame(header, payload);
   }
 
+  /** Buffers the core fills completely (large payloads, reassembled messages): no zero fill. */
+  allocate(length: number): Uint8Array {
+    return Buffer.allocUnsafe(length);
+  }
+
   message(data: Uint8Array, isBinary: boolean): void {
     if (this.handlers.message === undefined) return;
     try {

@@ -86,6 +86,13 @@ export interface ConnectionHandler {
    */
   pause?(): void;
   resume?(): void;
+  /**
+   * Allocates a buffer the core fills completely before anyone sees it: the payload of a frame
+   * that spans received chunks (unmasked straight into it) and a message reassembled from
+   * fragments. Default `new Uint8Array(length)`, which zero-fills first; an I/O layer on Node
+   * passes `Buffer.allocUnsafe`, which skips that pass over every large message.
+   */
+  allocate?(length: number): Uint8Array;
 }
 
 export interface ConnectionOptions {
@@ -396,7 +403,12 @@ export class Connection {
   }
 
   private get fragments(): MessageAccumulator {
-    if (this.accumulator === null) this.accumulator = new MessageAccumulator();
+    if (this.accumulator === null) {
+      const handler = this.handler;
+      this.accumulator = new MessageAccumulator(
+        handler.allocate === undefined ? undefined : (length) => handler.allocate!(length),
+      );
+    }
     return this.accumulator;
   }
 
@@ -449,10 +461,12 @@ export class Connection {
     if (this.currentState === 'connecting')
       throw new InvalidStateError('received frames before the connection was opened');
     if (this.parser === null) {
+      const handler = this.handler;
       this.parser = new FrameParser({
         role: this.role,
         maxPayloadLength: this.maxMessageSize,
         allowedRsv: this.extensionRsv,
+        ...(handler.allocate === undefined ? {} : { allocate: (length: number) => handler.allocate!(length) }),
       });
     }
     this.parser.push(chunk);

@@ -70,7 +70,9 @@ const MEMORY_PAGES = 2;
 // do not declare the WebAssembly global.
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => {
+  Instance: new (
+    module: object,
+  ) => {
     exports: { m: { buffer: ArrayBuffer; grow(pages: number): number }; x: XorBlocks };
   };
 }

@@ -1174,8 +1174,20 @@ export class Connection {
       this.handler.write(smallHeader(opcode, payload.length), payload);
       return;
     }
-    const [header, body] = encodeFrame(opcode, payload, { rsv, mask: this.role === 'client' });
-    this.handler.write(header, body);
+    const handler = this.handler;
+    if (this.role === 'server') {
+      const [header, body] = encodeFrame(opcode, payload, { rsv });
+      handler.write(header, body);
+      return;
+    }
+    // A client masks into a copy (the caller's bytes stay as they are): no zero fill before the XOR.
+    const allocate = handler.allocate;
+    const [header, body] = encodeFrame(
+      opcode,
+      payload,
+      allocate === undefined ? { rsv, mask: true } : { rsv, mask: true, allocate: (n) => allocate.call(handler, n) },
+    );
+    handler.write(header, body);
   }
 
   /** Writes queued output in order, waiting for each pending encode in turn. */

@@ -153,4 +153,34 @@ describe('Connection with a handler allocate', () => {
       { numRuns: 50 },
     );
   });
+
+  it('masks a client frame into an allocated buffer, leaving the caller\'s bytes as they are', () => {
+    const allocated: Uint8Array[] = [];
+    const written: Array<[Uint8Array, Uint8Array]> = [];
+    const conn = new Connection({
+      role: 'client',
+      handler: {
+        write: (header, payload) => written.push([header, payload]),
+        message() {},
+        closeTransport() {},
+        allocate(length) {
+          const buffer = new Uint8Array(length).fill(0xa5);
+          allocated.push(buffer);
+          return buffer;
+        },
+      },
+    } satisfies ConnectionOptions);
+    conn.open();
+    const data = Uint8Array.from({ length: 5000 }, (_, i) => i & 0xff);
+    const before = data.slice();
+    conn.send(data, true);
+    expect(written).toHaveLength(1);
+    const [header, body] = written[0]!;
+    expect(allocated).toHaveLength(1);
+    expect(allocated[0]).toBe(body);
+    expect(Buffer.compare(data, before)).toBe(0);
+    const key = header.subarray(header.length - 4);
+    const unmasked = body.map((b, i) => b ^ key[i & 3]!);
+    expectSameBytes(unmasked, data);
+  });
 });

@@ -154,7 +154,7 @@ describe('Connection with a handler allocate', () => {
     );
   });
 
-  it('masks a client frame into an allocated buffer, leaving the caller\'s bytes as they are', () => {
+  it("masks a client frame into an allocated buffer, leaving the caller's bytes as they are", () => {
     const allocated: Uint8Array[] = [];
     const written: Array<[Uint8Array, Uint8Array]> = [];
     const conn = new Connection({

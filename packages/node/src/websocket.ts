@@ -775,8 +775,8 @@ class CoreEvents<Data> implements ConnectionHandler {
   }
 
   /** Buffers the core fills completely (large payloads, reassembled messages): no zero fill. */
-  allocate(length: number): Uint8Array {
-    return Buffer.allocUnsafe(length);
+  get allocate(): (length: number) => Uint8Array {
+    return allocateUnsafe;
   }
 
   message(data: Uint8Array, isBinary: boolean): void {
@@ -868,6 +868,11 @@ export function addErrorSink(transport: Transport | Duplex): void {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** One allocator for every connection (a getter returns it: no field or closure per connection). */
+function allocateUnsafe(length: number): Uint8Array {
+  return Buffer.allocUnsafe(length);
+}
 
 const kWebSocket = Symbol('websock.connection');
 type SocketWithWebSocket = Transport & { [kWebSocket]: WebSocket<unknown> };

@@ -88,11 +88,12 @@ export interface ConnectionHandler {
   resume?(): void;
   /**
    * Allocates a buffer the core fills completely before anyone sees it: the payload of a frame
-   * that spans received chunks (unmasked straight into it) and a message reassembled from
-   * fragments. Default `new Uint8Array(length)`, which zero-fills first; an I/O layer on Node
-   * passes `Buffer.allocUnsafe`, which skips that pass over every large message.
+   * that spans received chunks (unmasked straight into it), a message reassembled from fragments,
+   * a client's masked copy of a payload. Called as a plain function (not as a method), so one
+   * function serves every connection. Default `new Uint8Array(length)`, which zero-fills first; an
+   * I/O layer on Node passes `Buffer.allocUnsafe`, which skips that pass over every large message.
    */
-  allocate?(length: number): Uint8Array;
+  readonly allocate?: (length: number) => Uint8Array;
 }
 
 export interface ConnectionOptions {
@@ -404,10 +405,7 @@ export class Connection {
 
   private get fragments(): MessageAccumulator {
     if (this.accumulator === null) {
-      const handler = this.handler;
-      this.accumulator = new MessageAccumulator(
-        handler.allocate === undefined ? undefined : (length) => handler.allocate!(length),
-      );
+      this.accumulator = new MessageAccumulator(this.handler.allocate);
     }
     return this.accumulator;
   }
@@ -461,12 +459,12 @@ export class Connection {
     if (this.currentState === 'connecting')
       throw new InvalidStateError('received frames before the connection was opened');
     if (this.parser === null) {
-      const handler = this.handler;
+      const allocate = this.handler.allocate;
       this.parser = new FrameParser({
         role: this.role,
         maxPayloadLength: this.maxMessageSize,
         allowedRsv: this.extensionRsv,
-        ...(handler.allocate === undefined ? {} : { allocate: (length: number) => handler.allocate!(length) }),
+        ...(allocate === undefined ? {} : { allocate }),
       });
     }
     this.parser.push(chunk);
@@ -1185,7 +1183,7 @@ export class Connection {
     const [header, body] = encodeFrame(
       opcode,
       payload,
-      allocate === undefined ? { rsv, mask: true } : { rsv, mask: true, allocate: (n) => allocate.call(handler, n) },
+      allocate === undefined ? { rsv, mask: true } : { rsv, mask: true, allocate },
     );
     handler.write(header, body);
   }

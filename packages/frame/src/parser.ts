@@ -90,6 +90,11 @@ const MAX_HEADER_LENGTH = 14;
 
 /** The empty payload of parsers with the default allocator, shared by all of them. */
 const EMPTY = new Uint8Array(0);
+/**
+ * The empty payload made by each custom allocator, shared by the parsers using it: a server's
+ * connections share one allocator, and a parser per connection should not cost an object more.
+ */
+const emptyByAllocator = new WeakMap<(length: number) => Uint8Array, Uint8Array>();
 
 /** Header length implied by the second header byte: 2 + extended length + mask key. */
 function headerLengthOf(b1: number): number {
@@ -162,7 +167,12 @@ export class FrameParser {
     const allocate = options.allocate ?? defaultAllocate;
     if (typeof allocate !== 'function') throw new TypeError('options.allocate must be a function');
     this.#allocate = allocate;
-    this.#empty = allocate === defaultAllocate ? EMPTY : this.#alloc(0);
+    let empty = allocate === defaultAllocate ? EMPTY : emptyByAllocator.get(allocate);
+    if (empty === undefined) {
+      empty = this.#alloc(0);
+      emptyByAllocator.set(allocate, empty);
+    }
+    this.#empty = empty;
   }
 
   #alloc(length: number): Uint8Array {

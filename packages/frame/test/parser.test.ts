@@ -1,6 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Frame, FrameParserOptions } from '../src/index.js';
 import { encodeFrame, FrameError, FrameErrorCode, FrameParser, Opcode, Rsv } from '../src/index.js';
+import { SIMD_CHUNK } from '../src/mask-simd.js';
 import { ascii, bytes, CallerBytes, concat, expectBytes, pseudoRandomBytes } from './helpers.js';
 
 const KEY = bytes(0x37, 0xfa, 0x21, 0x3d);
@@ -503,5 +505,63 @@ describe('FrameParser validation', () => {
     expect(() => {
       parser.maxPayloadLength = -5;
     }).toThrow(RangeError);
+  });
+});
+
+describe('FrameParser: payloads larger than one unmasking call', () => {
+  // SIMD_CHUNK bytes go to the WebAssembly kernel per call: a payload spanning chunks crosses
+  // those boundaries at every alignment of the socket chunks and every phase of the mask key.
+  const length = 2 * SIMD_CHUNK + 13;
+  const payload = pseudoRandomBytes(length, 7);
+  const garbageAllocate = (n: number) => new Uint8Array(n).fill(0xa5); // every byte must be overwritten
+
+  it('reads a large masked frame split in two at every position near the header and the kernel boundaries', () => {
+    // A short frame before it shifts the big frame's start: every alignment of its payload in the chunk.
+    for (const lead of [0, 1, 2, 3]) {
+      const before = lead === 0 ? [] : [...encodeFrame(Opcode.Binary, pseudoRandomBytes(lead, lead), { mask: KEY })];
+      const wire = concat([...before, ...encodeFrame(Opcode.Binary, payload, { mask: KEY })]);
+      const start = wire.length - length; // the big payload's first byte
+      const cuts = new Set<number>();
+      for (let c = 1; c <= start + 4; c++) cuts.add(c);
+      for (const boundary of [SIMD_CHUNK, 2 * SIMD_CHUNK]) {
+        for (let d = -5; d <= 5; d++) cuts.add(start + boundary + d);
+      }
+      cuts.add(wire.length - 1);
+      for (const cut of cuts) {
+        const parser = new FrameParser({ role: 'server', allocate: garbageAllocate });
+        const frames = parseChunks(parser, [wire.slice(0, cut), wire.slice(cut)]);
+        expect(frames).toHaveLength(lead === 0 ? 1 : 2);
+        const big = frames.at(-1)!.payload;
+        expect(big.length).toBe(length);
+        expect(Buffer.compare(big, payload), `lead ${lead}, cut ${cut}`).toBe(0);
+      }
+    }
+  });
+
+  it('reads it from chunks of any size, unmasked straight into one buffer', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 3 * SIMD_CHUNK }), { minLength: 1, maxLength: 8 }), (steps) => {
+        const wire = concat(encodeFrame(Opcode.Binary, payload, { mask: true }));
+        const chunks: Uint8Array[] = [];
+        for (let at = 0, i = 0; at < wire.length; i++) {
+          const next = Math.min(wire.length, at + steps[i % steps.length]!);
+          chunks.push(wire.slice(at, next));
+          at = next;
+        }
+        const allocated: number[] = [];
+        const parser = new FrameParser({
+          role: 'server',
+          allocate: (n) => {
+            allocated.push(n);
+            return garbageAllocate(n);
+          },
+        });
+        const [result] = parseChunks(parser, chunks);
+        expect(Buffer.compare(result!.payload, payload)).toBe(0);
+        // Spanning chunks: one buffer of exactly the payload's length (plus the parser's shared empty payload).
+        if (chunks.length > 1) expect(allocated.filter((n) => n > 0)).toEqual([length]);
+      }),
+      { numRuns: 60 },
+    );
   });
 });

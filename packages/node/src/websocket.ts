@@ -782,6 +782,11 @@ class CoreEvents<Data> implements ConnectionHandler {
     this.ws.writeFrame(header, payload);
   }
 
+  /** Buffers the core fills completely (large payloads, reassembled messages): no zero fill. */
+  get allocate(): (length: number) => Uint8Array {
+    return allocateUnsafe;
+  }
+
   message(data: Uint8Array, isBinary: boolean): void {
     if (this.handlers.message === undefined) return;
     try {
@@ -872,6 +877,11 @@ export function addErrorSink(transport: Transport | Duplex): void {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** One allocator for every connection (a getter returns it: no field or closure per connection). */
+function allocateUnsafe(length: number): Uint8Array {
+  return Buffer.allocUnsafe(length);
+}
 
 const kWebSocket = Symbol('websock.connection');
 type SocketWithWebSocket = Transport & { [kWebSocket]: WebSocket<unknown> };

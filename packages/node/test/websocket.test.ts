@@ -159,3 +159,60 @@ describe('WebSocket over a TCP pair, server role against client role', () => {
     expect(server.bufferedAmount).toBe(buffered);
   });
 });
+
+describe('large messages over a TCP pair', () => {
+  /** Bytes with a pattern that shows a misplaced or unmasked byte. */
+  function patterned(length: number, seed: number): Buffer {
+    const out = Buffer.allocUnsafe(length);
+    for (let i = 0; i < length; i++) out[i] = (i * 131 + seed * 17 + (i >>> 8)) & 0xff;
+    return out;
+  }
+
+  it('echoes messages spanning many socket reads, whole and in mixed-size fragments, byte for byte', async () => {
+    const { serverSocket, clientSocket } = await socketPair();
+    const seen: Array<{ isBuffer: boolean; length: number }> = [];
+    const serverSide = recorder({
+      message: (ws, data, isBinary) => {
+        seen.push({ isBuffer: Buffer.isBuffer(data), length: data.length });
+        ws.send(data, isBinary);
+      },
+    });
+    const echoes: Buffer[] = [];
+    let arrived!: () => void;
+    const allArrived = new Promise<void>((resolve) => (arrived = resolve));
+    const server = new WebSocket(serverSocket, serverSide.handlers, { role: 'server' }, undefined);
+    const client = new WebSocket(
+      clientSocket,
+      {
+        message: (_ws, data) => {
+          echoes.push(Buffer.from(data));
+          if (echoes.length === 3) arrived();
+        },
+      },
+      { role: 'client' },
+      undefined,
+    );
+    server.start();
+    client.start();
+    const whole = patterned(1024 * 1024 + 3, 1);
+    const eightMiB = patterned(8 * 1024 * 1024, 2);
+    // Fragments below and above the size the core keeps as views, and empty ones.
+    const sizes = [5, 70_000, 0, 4095, 4096, 200_000, 1, 16_384, 300_001];
+    const fragments = sizes.map((size, i) => patterned(size, 10 + i));
+    client.send(whole, true);
+    client.send(eightMiB, true);
+    for (const [i, fragment] of fragments.entries()) {
+      client.send(fragment, { binary: true, fin: i === fragments.length - 1 });
+    }
+    await allArrived;
+    const fragmented = Buffer.concat(fragments);
+    expect(seen).toEqual([
+      { isBuffer: true, length: whole.length },
+      { isBuffer: true, length: eightMiB.length },
+      { isBuffer: true, length: fragmented.length },
+    ]);
+    expect(Buffer.compare(echoes[0]!, whole)).toBe(0);
+    expect(Buffer.compare(echoes[1]!, eightMiB)).toBe(0);
+    expect(Buffer.compare(echoes[2]!, fragmented)).toBe(0);
+  });
+});

@@ -86,6 +86,14 @@ export interface ConnectionHandler {
    */
   pause?(): void;
   resume?(): void;
+  /**
+   * Allocates a buffer the core fills completely before anyone sees it: the payload of a frame
+   * that spans received chunks (unmasked straight into it), a message reassembled from fragments,
+   * a client's masked copy of a payload. Called as a plain function (not as a method), so one
+   * function serves every connection. Default `new Uint8Array(length)`, which zero-fills first; an
+   * I/O layer on Node passes `Buffer.allocUnsafe`, which skips that pass over every large message.
+   */
+  readonly allocate?: (length: number) => Uint8Array;
 }
 
 export interface ConnectionOptions {
@@ -396,7 +404,9 @@ export class Connection {
   }
 
   private get fragments(): MessageAccumulator {
-    if (this.accumulator === null) this.accumulator = new MessageAccumulator();
+    if (this.accumulator === null) {
+      this.accumulator = new MessageAccumulator(this.handler.allocate);
+    }
     return this.accumulator;
   }
 
@@ -449,10 +459,12 @@ export class Connection {
     if (this.currentState === 'connecting')
       throw new InvalidStateError('received frames before the connection was opened');
     if (this.parser === null) {
+      const allocate = this.handler.allocate;
       this.parser = new FrameParser({
         role: this.role,
         maxPayloadLength: this.maxMessageSize,
         allowedRsv: this.extensionRsv,
+        ...(allocate === undefined ? {} : { allocate }),
       });
     }
     this.parser.push(chunk);
@@ -1160,8 +1172,20 @@ export class Connection {
       this.handler.write(smallHeader(opcode, payload.length), payload);
       return;
     }
-    const [header, body] = encodeFrame(opcode, payload, { rsv, mask: this.role === 'client' });
-    this.handler.write(header, body);
+    const handler = this.handler;
+    if (this.role === 'server') {
+      const [header, body] = encodeFrame(opcode, payload, { rsv });
+      handler.write(header, body);
+      return;
+    }
+    // A client masks into a copy (the caller's bytes stay as they are): no zero fill before the XOR.
+    const allocate = handler.allocate;
+    const [header, body] = encodeFrame(
+      opcode,
+      payload,
+      allocate === undefined ? { rsv, mask: true } : { rsv, mask: true, allocate },
+    );
+    handler.write(header, body);
   }
 
   /** Writes queued output in order, waiting for each pending encode in turn. */

@@ -53,7 +53,7 @@ export class StreamedMessage {
   private readonly utf8: Utf8Validator | null;
   private readonly threshold: number;
   /** What came before the message reached the threshold; null once it is reported in pieces. */
-  private pending: MessageAccumulator | null = new MessageAccumulator();
+  private pending: MessageAccumulator | null = new MessageAccumulator(undefined, false);
   private failed = false;
   /** Settles the write in progress when the message is abandoned (its decoder then never answers). */
   private settleWrite: (() => void) | null = null;

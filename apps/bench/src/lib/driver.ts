@@ -3,7 +3,7 @@
 // process, warms it up, measures, and stops it by PID.
 
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Child, describeMachine, type Machine, planOpenFiles, planPlacement } from './child.js';
 import type { LoadReply, ServerReply, ServerStats } from './ipc.js';
@@ -362,7 +362,7 @@ export async function measure(
   try {
     child = new Child(
       server.name,
-      join(context.distDir, server.script),
+      resolve(context.distDir, server.script),
       ['--port', '0', ...(workload.deflate ? ['--deflate'] : [])],
       { cpus: context.serverCpus, nofile: context.nofile, nodeArgs, env: server.env },
     );

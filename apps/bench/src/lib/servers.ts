@@ -1,8 +1,10 @@
 // The servers under test. Each is its own entry under src/servers/, run as `node dist/servers/<script>.js --port N`.
 
+import { resolve } from 'node:path';
+
 export interface ServerDef {
   name: string;
-  /** Built entry, relative to dist/. */
+  /** Built entry, relative to dist/ (or absolute). */
   script: string;
   /** Environment added (a value of null removes the variable). */
   env: Record<string, string | null>;
@@ -11,6 +13,12 @@ export interface ServerDef {
   deflate: boolean;
   description: string;
 }
+
+/**
+ * `websock-ref`: websock from another checkout, for an A/B comparison in one run. Set
+ * WEBSOCK_BENCH_REF to that checkout's built `apps/bench/dist` directory; the row exists only then.
+ */
+const REF_DIST = process.env.WEBSOCK_BENCH_REF;
 
 export const SERVERS: readonly ServerDef[] = [
   {
@@ -53,6 +61,18 @@ export const SERVERS: readonly ServerDef[] = [
     deflate: false,
     description: 'node:net TCP echo (the ceiling for any Node server)',
   },
+  ...(REF_DIST === undefined || REF_DIST === ''
+    ? []
+    : [
+        {
+          name: 'websock-ref',
+          script: resolve(REF_DIST, 'servers/websock.js'),
+          env: {},
+          protocol: 'ws' as const,
+          deflate: true,
+          description: `@websock/server from the reference checkout in WEBSOCK_BENCH_REF (A/B against this one)`,
+        },
+      ]),
 ];
 
 export const BASELINE = 'ws';

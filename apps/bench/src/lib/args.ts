@@ -43,7 +43,7 @@ export const USAGE = `Usage: node apps/bench/dist/cli.js [options]
   --servers <a,b>         only these servers (websock, ws, ws-addons, minimal-ws, raw-tcp)
   --workloads <a,b>       only these workloads (64b-10x32, 64b-1x1, 64b-100x1, 64b-5000x1, 1k-16x1,
                           16k-16x1, 256k-4x1, 1m-4x1, 8m-2x1, churn, idle, idle-large, deflate-1k,
-                          deflate-16k, deflate-64k)
+                          deflate-1k-nct, deflate-1k-200, deflate-16k, deflate-64k)
   --idle-connections <n>  connections held for the idle memory workload (default ${DEFAULT_IDLE_CONNECTIONS})
   --large-idle-connections <n>
                           connections wanted for idle-large (default ${LARGE_IDLE_CONNECTIONS}; cut to the open-file limit)

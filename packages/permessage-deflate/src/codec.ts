@@ -24,6 +24,7 @@ import {
   type NegotiatedParams,
   type PerMessageDeflateOptions,
 } from './options.js';
+import { OutputLimitExceeded, SyncZlibContext, syncContextsSupported } from './sync-context.js';
 import { inflateChunkSize, syncDeflateOptions } from './zlib-options.js';
 
 const { Z_SYNC_FLUSH } = constants;
@@ -60,14 +61,16 @@ const SYNC_DEFLATE_MAX_DICTIONARY = 8 * 1024;
 const LAST_FAST_LEVEL = 3;
 /** Up to this size the trailer is appended by copying, so zlib gets the message in one write. */
 const COPY_TRAILER_MAX_INPUT = 1024 * 1024;
+/** Room for the block headers and the sync flush's trailer beyond a message compressed on a kept context. */
+const KEPT_DEFLATE_SLACK = 64;
 
 export type Role = 'server' | 'client';
 
 /** What a codec holds right now (see the README for what each costs). */
 export interface ContextState {
-  /** A zlib compression context exists (only while an asynchronous job runs). */
+  /** A zlib compression context exists (kept for context takeover, or while an asynchronous job runs). */
   readonly deflate: boolean;
-  /** A zlib decompression context exists (while an asynchronous job runs, or a message is inflated in pieces). */
+  /** A zlib decompression context exists (kept for context takeover, while an asynchronous job runs, or while a message is inflated in pieces). */
   readonly inflate: boolean;
   /** Bytes of LZ77 history kept between messages for context takeover (both directions). */
   readonly historyBytes: number;
@@ -136,11 +139,15 @@ function disposedError(): Error {
  * - Decompression: `00 00 ff ff` appended back, output counted as zlib produces it and the job
  *   stopped as soon as it passes the limit (1009): a bomb costs at most the limit plus one chunk.
  * - Context takeover follows the negotiated parameters (our compressor obeys our role's
- *   `*_no_context_takeover`, our decompressor the peer's). It is carried as plain history
- *   bytes, not as a live zlib context: each message runs on a fresh context primed with that
- *   history as a preset dictionary, which is what the LZ77 window holds anyway. So no zlib
- *   context lives between messages, small messages run synchronously, and an idle connection
- *   costs at most one window of bytes per direction.
+ *   `*_no_context_takeover`, our decompressor the peer's). Its source of truth is plain
+ *   history bytes (what the LZ77 window holds): a message that runs on a fresh context is
+ *   primed with them as a preset dictionary. With `keepContexts` (the default), small messages
+ *   are inflated on a zlib context kept between them, which carries the window itself, and
+ *   compressed on one at zlib's lazy levels (4-9), which use the whole window; the fast levels
+ *   compress each message on a fresh context primed with the last 2 KiB sent, which is all
+ *   they use. A kept context is dropped whenever a message of its direction takes another path
+ *   (thread pool, fragments, streaming) and rebuilt from the history on the next small one.
+ *   With `keepContexts: false` no zlib context lives between messages.
  * - Order: each direction completes in call order; asynchronous jobs go through a FIFO limiter.
  */
 export class PerMessageDeflate implements MessageExtension {
@@ -151,6 +158,11 @@ export class PerMessageDeflate implements MessageExtension {
 
   readonly #limiter: JobLimiter;
   readonly #threshold: number;
+  /** With context takeover, small messages run on kept zlib contexts (see the class comment). */
+  /** Small messages are inflated on a kept context. */
+  readonly #keepInflater: boolean;
+  /** Small messages are compressed on a kept context (lazy levels only). */
+  readonly #keepDeflater: boolean;
   #disposed = false;
 
   // Sending side: our role's window and context rules.
@@ -167,6 +179,8 @@ export class PerMessageDeflate implements MessageExtension {
   #encoding: Running<EncodeJob, DeflateRaw> | null = null;
   /** The compression context of a message being sent in fragments: it lives from its first fragment to its last. */
   #fragmentStream: DeflateRaw | null = null;
+  /** The kept compression context; its window matches `#sent` while it exists. */
+  #deflater: SyncZlibContext | null = null;
 
   // Receiving side: the peer's window and context rules.
   readonly #inflateWindowBits: number;
@@ -177,6 +191,8 @@ export class PerMessageDeflate implements MessageExtension {
   #decoding: Running<DecodeJob, InflateRaw> | null = null;
   /** The message being inflated piece by piece (see `decodeStream`). */
   #streamDecoder: InflateStream | null = null;
+  /** The kept decompression context; its window matches `#received` while it exists. */
+  #inflater: SyncZlibContext | null = null;
 
   constructor(params: NegotiatedParams, role: Role, options: PerMessageDeflateOptions = {}) {
     if (role !== 'server' && role !== 'client')
@@ -194,6 +210,10 @@ export class PerMessageDeflate implements MessageExtension {
     this.params = { ...params };
     this.#limiter = options.limiter ?? sharedLimiter;
     this.#threshold = threshold;
+    const keepContexts = options.keepContexts !== false && syncContextsSupported();
+    const fastLevel = level >= 0 && level <= LAST_FAST_LEVEL;
+    this.#keepInflater = keepContexts;
+    this.#keepDeflater = keepContexts && !fastLevel;
 
     const isServer = role === 'server';
     const sendResets = isServer ? params.serverNoContextTakeover : params.clientNoContextTakeover;
@@ -210,8 +230,7 @@ export class PerMessageDeflate implements MessageExtension {
     this.#memLevel = memLevel;
     this.#deflateWindowBits = deflateWindowBits;
     // Level -1 is zlib's default, 6.
-    this.#dictionaryLimit =
-      level >= 0 && level <= LAST_FAST_LEVEL ? SYNC_DEFLATE_MAX_DICTIONARY_FAST : SYNC_DEFLATE_MAX_DICTIONARY;
+    this.#dictionaryLimit = fastLevel ? SYNC_DEFLATE_MAX_DICTIONARY_FAST : SYNC_DEFLATE_MAX_DICTIONARY;
     // Every write ends in a sync flush: one thread-pool trip per message instead of write + flush.
     this.#deflateStreamOptions = { level, memLevel, windowBits: deflateWindowBits, flush: Z_SYNC_FLUSH };
     this.#sent = sendResets ? null : new History(1 << deflateWindowBits);
@@ -225,8 +244,8 @@ export class PerMessageDeflate implements MessageExtension {
   /** What the codec holds right now. */
   get contexts(): ContextState {
     return {
-      deflate: this.#encoding !== null,
-      inflate: this.#decoding !== null || this.#streamDecoder !== null,
+      deflate: this.#encoding !== null || this.#deflater !== null,
+      inflate: this.#decoding !== null || this.#streamDecoder !== null || this.#inflater !== null,
       historyBytes: (this.#sent?.length ?? 0) + (this.#received?.length ?? 0),
     };
   }
@@ -239,6 +258,7 @@ export class PerMessageDeflate implements MessageExtension {
     // An empty message is one empty stored block (§7.2.3.6): both windows stay as they are.
     if (payload.length === 0) return { payload: Buffer.of(0x00), rsv: RSV1 };
     if (payload.length <= SYNC_DEFLATE_MAX_INPUT && !this.#encodeBusy) {
+      if (this.#sent !== null && this.#keepDeflater) return this.#encodeKept(payload, this.#sent);
       const dictionary = this.#sent?.tail(this.#dictionaryLimit);
       const options = syncDeflateOptions(
         payload.length,
@@ -254,6 +274,41 @@ export class PerMessageDeflate implements MessageExtension {
       this.#encodeQueue.push({ payload, resolve });
       if (!this.#encodeBusy) this.#nextEncode();
     });
+  }
+
+  /** Compresses a small message on the kept context (created, primed with the history, on first use). */
+  #encodeKept(payload: Uint8Array, sent: History): EncodedMessage {
+    let deflater = this.#deflater;
+    try {
+      if (deflater === null) {
+        const dictionary = sent.tail();
+        deflater = SyncZlibContext.deflate({
+          level: this.#level,
+          memLevel: this.#memLevel,
+          windowBits: this.#deflateWindowBits,
+          ...(dictionary === undefined ? {} : { dictionary }),
+        });
+        this.#deflater = deflater;
+      }
+      const compressed = stripTrailer(
+        deflater.write([payload], Z_SYNC_FLUSH, payload.length + KEPT_DEFLATE_SLACK, Number.POSITIVE_INFINITY).output,
+      );
+      if (compressed.length < payload.length) {
+        sent.append(payload);
+        return { payload: compressed, rsv: RSV1 };
+      }
+    } catch {
+      // zlib failing to compress means out of memory in practice: the message goes uncompressed.
+    }
+    // Uncompressed, the message enters neither window, but the kept context has taken it in:
+    // the next message gets a context primed with the history again.
+    this.#dropDeflater();
+    return { payload, rsv: 0 };
+  }
+
+  #dropDeflater(): void {
+    this.#deflater?.close();
+    this.#deflater = null;
   }
 
   /**
@@ -278,6 +333,7 @@ export class PerMessageDeflate implements MessageExtension {
       done();
       return;
     }
+    this.#dropDeflater();
     let stream = this.#fragmentStream;
     if (fragment.first || stream === null) {
       stream?.close();
@@ -349,6 +405,7 @@ export class PerMessageDeflate implements MessageExtension {
       done();
       return;
     }
+    this.#dropDeflater();
     const dictionary = this.#sent?.tail();
     const stream = createDeflateRaw(
       dictionary === undefined ? this.#deflateStreamOptions : { ...this.#deflateStreamOptions, dictionary },
@@ -381,7 +438,11 @@ export class PerMessageDeflate implements MessageExtension {
     if (this.#disposed) throw disposedError();
     if ((rsv & RSV1) === 0) return payload;
     if (payload.length <= SYNC_INFLATE_MAX_INPUT && !this.#decodeBusy) {
-      const inflated = this.#inflateSync(payload, maxSize);
+      const received = this.#received;
+      const inflated =
+        received !== null && this.#keepInflater
+          ? this.#inflateKept(payload, maxSize, received)
+          : this.#inflateSync(payload, maxSize);
       if (inflated !== null) {
         this.#received?.append(inflated);
         return inflated;
@@ -413,6 +474,43 @@ export class PerMessageDeflate implements MessageExtension {
     }
   }
 
+  /** Inflates on the kept context (created, primed with the history, on first use); null as `#inflateSync`. */
+  #inflateKept(payload: Uint8Array, maxSize: number, received: History): Buffer | null {
+    const cap = Math.min(maxSize, SYNC_INFLATE_MAX_OUTPUT);
+    try {
+      let inflater = this.#inflater;
+      if (inflater === null) {
+        const dictionary = received.tail();
+        inflater = SyncZlibContext.inflate({
+          windowBits: this.#inflateWindowBits,
+          ...(dictionary === undefined ? {} : { dictionary }),
+        });
+        this.#inflater = inflater;
+      }
+      const { output, unconsumed } = inflater.write(
+        [payload, TRAILER],
+        Z_SYNC_FLUSH,
+        inflateChunkSize(payload.length, cap),
+        cap,
+      );
+      // A block with BFINAL ended zlib's stream: the rest is ignored, and the next message
+      // gets a fresh context primed with the history.
+      if (unconsumed > 0) this.#dropInflater();
+      return output;
+    } catch (error) {
+      // The context stopped in the middle of the message; the history has not taken it in.
+      this.#dropInflater();
+      if (!(error instanceof OutputLimitExceeded)) throw invalidCompressedData(error);
+      if (cap >= maxSize) throw messageTooBig(maxSize);
+      return null;
+    }
+  }
+
+  #dropInflater(): void {
+    this.#inflater?.close();
+    this.#inflater = null;
+  }
+
   #nextDecode(): void {
     const job = this.#decodeQueue.shift();
     if (job === undefined) {
@@ -428,6 +526,7 @@ export class PerMessageDeflate implements MessageExtension {
       done();
       return;
     }
+    this.#dropInflater();
     const options: ZlibOptions = { windowBits: this.#inflateWindowBits, flush: Z_SYNC_FLUSH };
     const dictionary = this.#received?.tail();
     if (dictionary !== undefined) options.dictionary = dictionary;
@@ -485,6 +584,7 @@ export class PerMessageDeflate implements MessageExtension {
   decodeStream(rsv: number, output: (data: Uint8Array) => void): MessageDecoder {
     if (this.#disposed) throw disposedError();
     if ((rsv & RSV1) === 0) return passThrough(output);
+    this.#dropInflater();
     const decoder = new InflateStream({
       windowBits: this.#inflateWindowBits,
       history: this.#received,
@@ -513,6 +613,8 @@ export class PerMessageDeflate implements MessageExtension {
     this.#received?.clear();
     this.#fragmentStream?.destroy();
     this.#fragmentStream = null;
+    this.#dropDeflater();
+    this.#dropInflater();
     this.#streamDecoder?.abort();
     const encoding = this.#encoding;
     const decoding = this.#decoding;

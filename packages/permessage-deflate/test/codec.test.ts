@@ -34,7 +34,10 @@ function expectEncoded(actual: EncodedMessage, payload: Uint8Array, rsv: number)
   expectBytes(actual.payload, payload);
 }
 
-function pair(params: NegotiatedParams, options: { threshold?: number; limiter?: JobLimiter } = {}) {
+function pair(
+  params: NegotiatedParams,
+  options: { threshold?: number; limiter?: JobLimiter; keepContexts?: boolean; level?: number } = {},
+) {
   const codecOptions = { threshold: 0, ...options };
   return {
     server: createDeflateExtension(params, 'server', codecOptions),
@@ -108,12 +111,17 @@ describe('RFC 7692 §7.2.3 examples', () => {
   });
 
   it('decompresses a block with BFINAL set (§7.2.3.4) and keeps the history for the next message', async () => {
-    const codec = createDeflateExtension(DEFAULTS, 'client');
-    expect(text(await codec.decode(hex('f3 48 cd c9 c9 07 00 00'), 4, MB))).toBe('Hello');
-    // The next message is a new DEFLATE stream that still refers to "Hello" (context takeover).
-    expect(text(await codec.decode(hex('f2 00 11 00 00'), 4, MB))).toBe('Hello');
-    expect(text(await codec.decode(hex('f2 48 cd c9 c9 07 00'), 4, MB))).toBe('Hello');
-    codec.dispose();
+    for (const keepContexts of [true, false]) {
+      const codec = createDeflateExtension(DEFAULTS, 'client', { keepContexts });
+      expect(text(await codec.decode(hex('f3 48 cd c9 c9 07 00 00'), 4, MB))).toBe('Hello');
+      // The next message is a new DEFLATE stream that still refers to "Hello" (context takeover).
+      expect(text(await codec.decode(hex('f2 00 11 00 00'), 4, MB))).toBe('Hello');
+      expect(text(await codec.decode(hex('f2 48 cd c9 c9 07 00'), 4, MB))).toBe('Hello');
+      // BFINAL in the middle: the rest of the message is ignored, the stream after it still works.
+      expect(text(await codec.decode(hex('f3 48 cd c9 c9 07 00 f2 00 11 00 00'), 4, MB))).toBe('Hello');
+      expect(text(await codec.decode(hex('f2 48 cd c9 c9 07 00'), 4, MB))).toBe('Hello');
+      codec.dispose();
+    }
     const fresh = createDeflateExtension(NO_TAKEOVER, 'client');
     expect(text(await fresh.decode(hex('f3 48 cd c9 c9 07 00 00'), 4, MB))).toBe('Hello');
     expect(text(await fresh.decode(hex('f3 48 cd c9 c9 07 00 00'), 4, MB))).toBe('Hello');
@@ -186,12 +194,16 @@ describe('round trips against our own codec and an independent zlib peer', () =>
             fc.uint8Array({ maxLength: 600 }),
             fc.string({ maxLength: 400 }).map(bytes),
             fc.string({ maxLength: 20 }).map((s) => bytes(s.repeat(200))),
+            // Over 16 KiB: the thread pool, between small messages on kept contexts.
+            fc.string({ minLength: 1, maxLength: 30 }).map((s) => bytes(s.repeat(Math.ceil(20_000 / s.length)))),
           ),
           { maxLength: 12 },
         ),
         fc.integer({ min: 0, max: 64 }),
-        async (params, sequence, threshold) => {
-          const { server, client } = pair(params, { threshold });
+        fc.boolean(),
+        fc.boolean(),
+        async (params, sequence, threshold, keepContexts, lazy) => {
+          const { server, client } = pair(params, { threshold, keepContexts, level: lazy ? 6 : 1 });
           // Fire every send at once: the codec must finish them in call order.
           const encoded = await Promise.all(sequence.map((m) => Promise.resolve(server.encode(m, true))));
           for (const [i, message] of sequence.entries()) {
@@ -345,8 +357,8 @@ describe('synchronous fast path and context lifetime', () => {
     client.dispose();
   });
 
-  it("with context takeover: only the window's bytes are kept between messages, synchronously", async () => {
-    const { server, client } = pair(DEFAULTS);
+  it("with context takeover and keepContexts false: only the window's bytes are kept between messages", async () => {
+    const { server, client } = pair(DEFAULTS, { keepContexts: false });
     const first = jsonText(1000, 1);
     const encoded = server.encode(first, false);
     expect(encoded).not.toBeInstanceOf(Promise);
@@ -369,6 +381,61 @@ describe('synchronous fast path and context lifetime', () => {
     expect(server.contexts).toEqual({ deflate: false, inflate: false, historyBytes: 0 });
     expect(() => server.encode(jsonText(1000), false)).toThrow(/disposed/);
     expect(() => client.decode(payload, 4, MB)).toThrow(/disposed/);
+  });
+
+  it('with context takeover, by default: compression on fresh contexts (level 1), inflation on a kept one', () => {
+    const { server, client } = pair(DEFAULTS);
+    for (let i = 1; i <= 3; i++) {
+      const message = jsonText(1000, i);
+      const encoded = server.encode(message, false) as EncodedMessage;
+      expect(encoded.rsv).toBe(4);
+      expectBytes(client.decode(encoded.payload, encoded.rsv, MB) as Uint8Array, message);
+      expect(server.contexts).toEqual({ deflate: false, inflate: false, historyBytes: 1000 * i });
+      expect(client.contexts).toEqual({ deflate: false, inflate: true, historyBytes: 1000 * i });
+    }
+    server.dispose();
+    client.dispose();
+    expect(client.contexts).toEqual({ deflate: false, inflate: false, historyBytes: 0 });
+  });
+
+  it('at a lazy level: small messages run on kept contexts both ways, rebuilt from the history after another path', async () => {
+    const { server, client } = pair(DEFAULTS, { level: 6 });
+    const first = jsonText(1000, 1);
+    const encoded = server.encode(first, false);
+    expect(encoded).not.toBeInstanceOf(Promise);
+    const { payload, rsv } = encoded as EncodedMessage;
+    expect(server.contexts).toEqual({ deflate: true, inflate: false, historyBytes: 1000 });
+    const decoded = client.decode(payload, rsv, MB);
+    expect(decoded).not.toBeInstanceOf(Promise);
+    expectBytes(decoded as Uint8Array, first);
+    expect(client.contexts).toEqual({ deflate: false, inflate: true, historyBytes: 1000 });
+    const again = server.encode(first, false) as EncodedMessage;
+    expect(again.payload.length).toBeLessThan(40);
+    expectBytes(client.decode(again.payload, again.rsv, MB) as Uint8Array, first);
+    // A large message runs on the thread pool on a fresh context primed with the history; the
+    // kept ones no longer match the windows and are dropped.
+    const large = jsonText(100_000, 2);
+    const big = await server.encode(large, false);
+    expect(server.contexts.deflate).toBe(false);
+    expectBytes(await client.decode(big.payload, big.rsv, MB), large);
+    expect(client.contexts.inflate).toBe(false);
+    // The next small message rebuilds them from the history: it still refers into the large one.
+    const tail = large.subarray(large.length - 1000);
+    const small = server.encode(tail, false) as EncodedMessage;
+    expect(small.payload.length).toBeLessThan(40);
+    expectBytes(client.decode(small.payload, small.rsv, MB) as Uint8Array, tail);
+    expect(server.contexts.deflate).toBe(true);
+    expect(client.contexts.inflate).toBe(true);
+    // A message that would not shrink goes uncompressed and leaves both windows as they were.
+    const noise = randomBytes(2000);
+    expectEncoded(server.encode(noise, true) as EncodedMessage, noise, 0);
+    expectBytes(client.decode(noise, 0, MB) as Uint8Array, noise);
+    const next = server.encode(first, false) as EncodedMessage;
+    expectBytes(client.decode(next.payload, next.rsv, MB) as Uint8Array, first);
+    server.dispose();
+    client.dispose();
+    expect(server.contexts).toEqual({ deflate: false, inflate: false, historyBytes: 0 });
+    expect(client.contexts).toEqual({ deflate: false, inflate: false, historyBytes: 0 });
   });
 
   it('mixed: a server without takeover talking to a client with takeover', async () => {
@@ -564,6 +631,36 @@ describe('memory and ratio of the synchronous path', () => {
     }
   });
 
+  it('at level 6, compresses small messages with takeover as well as ws (level 6, kept context)', async () => {
+    const kept = createDeflateRaw({ level: 6, windowBits: 15, memLevel: 8 });
+    const keptBytes = (message: Uint8Array) =>
+      new Promise<number>((resolve) => {
+        const chunks: Buffer[] = [];
+        const onData = (chunk: Buffer) => chunks.push(chunk);
+        kept.on('data', onData);
+        kept.write(message);
+        kept.flush(constants.Z_SYNC_FLUSH, () => {
+          kept.off('data', onData);
+          resolve(Buffer.concat(chunks).length - 4);
+        });
+      });
+    const { server, client } = pair(DEFAULTS, { level: 6 });
+    let ours = 0;
+    let theirs = 0;
+    for (let i = 0; i < 200; i++) {
+      const message = jsonText(1024, (i % 40) + 1);
+      const encoded = server.encode(message, false) as EncodedMessage;
+      expect(encoded.rsv).toBe(4);
+      expectBytes(client.decode(encoded.payload, encoded.rsv, MB) as Uint8Array, message);
+      ours += encoded.payload.length;
+      theirs += await keptBytes(message);
+    }
+    kept.close();
+    server.dispose();
+    client.dispose();
+    expect(ours).toBeLessThanOrEqual(theirs);
+  });
+
   it('compresses a stream of small messages with takeover about as well as a zlib context kept across them', async () => {
     // The yardstick is what ws does: one zlib context per connection, each message sync-flushed.
     const kept = createDeflateRaw({ level: 1, windowBits: 15, flush: constants.Z_SYNC_FLUSH });
@@ -579,7 +676,7 @@ describe('memory and ratio of the synchronous path', () => {
           resolve(length - 4);
         });
       });
-    const codec = createDeflateExtension(DEFAULTS, 'server', { level: 1 });
+    const codec = createDeflateExtension(DEFAULTS, 'server');
     const peer = createDeflateExtension(DEFAULTS, 'client');
     let ours = 0;
     let theirs = 0;

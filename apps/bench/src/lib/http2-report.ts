@@ -122,7 +122,7 @@ export function renderHttp2Markdown(result: Http2BenchResult): string {
   lines.push(
     '## Echo',
     '',
-    "Text messages of ASCII bytes, echoed by the server; the generator keeps `inflight` messages outstanding on every WebSocket. Server CPU is the server process's user+system CPU over the window per message echoed. Over HTTP/2 the generator grants the server big flow-control windows (4 MiB per stream, 64 MiB per session); the server keeps node:http2's defaults.",
+    "Text messages of ASCII bytes, echoed by the server; the generator keeps `inflight` messages outstanding on every WebSocket. Server CPU is the server process's user+system CPU over the window per message echoed. Over HTTP/2 the generator grants the server big flow-control windows (4 MiB per stream, 64 MiB per session); the server grants each session a 4 MiB receive window and keeps node:http2's 64 KiB per stream.",
     '',
   );
   for (const workload of result.workloads) {

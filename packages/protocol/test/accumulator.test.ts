@@ -8,7 +8,11 @@ import { concat, frame } from './wire.js';
 function expectSameBytes(actual: Uint8Array | undefined, expected: Uint8Array): void {
   expect(actual).toBeInstanceOf(Uint8Array);
   expect(actual!.length).toBe(expected.length);
-  expect(Buffer.compare(actual!, expected)).toBe(0);
+  let firstDifference = -1;
+  for (let i = 0; i < expected.length && firstDifference < 0; i++) {
+    if (actual![i] !== expected[i]) firstDifference = i;
+  }
+  expect(firstDifference).toBe(-1);
 }
 
 /** Fragments of the given sizes, each filled with its own byte pattern. */
@@ -178,7 +182,7 @@ describe('Connection with a handler allocate', () => {
     const [header, body] = written[0]!;
     expect(allocated).toHaveLength(1);
     expect(allocated[0]).toBe(body);
-    expect(Buffer.compare(data, before)).toBe(0);
+    expectSameBytes(data, before);
     const key = header.subarray(header.length - 4);
     const unmasked = body.map((b, i) => b ^ key[i & 3]!);
     expectSameBytes(unmasked, data);

@@ -158,8 +158,7 @@ export class PerMessageDeflate implements MessageExtension {
 
   readonly #limiter: JobLimiter;
   readonly #threshold: number;
-  /** With context takeover, small messages run on kept zlib contexts (see the class comment). */
-  /** Small messages are inflated on a kept context. */
+  /** With context takeover, small messages are inflated on a kept context (see the class comment). */
   readonly #keepInflater: boolean;
   /** Small messages are compressed on a kept context (lazy levels only). */
   readonly #keepDeflater: boolean;

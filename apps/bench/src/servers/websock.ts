@@ -1,7 +1,7 @@
 // websock, configured as an application would: one handler object, echo in `message`, defaults otherwise
 // (the default message size limit, 64 MiB, is far above the largest workload's 1 MiB).
 // WEBSOCK_BENCH_DEFLATE (JSON) replaces the permessage-deflate options for an A/B run, e.g.
-// WEBSOCK_BENCH_DEFLATE='{"keepDeflateContext":true}'.
+// WEBSOCK_BENCH_DEFLATE='{"level":6}'.
 
 import { createServer } from '@websock/server';
 import { runServer } from '../lib/server-harness.js';

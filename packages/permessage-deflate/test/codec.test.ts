@@ -624,7 +624,8 @@ describe('memory and ratio of the synchronous path', () => {
         expect(encoded.payload.buffer.byteLength).toBeLessThanOrEqual(Math.max(Buffer.poolSize, message.length + 64));
         const decoded = client.decode(encoded.payload, 4, MB) as Uint8Array;
         expectBytes(decoded, message);
-        expect(decoded.buffer.byteLength).toBeLessThan(16 * 1024);
+        // From Node's shared pool (8 KiB on Node 20 and 22, 64 KiB on Node 24), not a buffer of its own.
+        expect(decoded.buffer.byteLength).toBeLessThanOrEqual(Buffer.poolSize);
       }
       server.dispose();
       client.dispose();

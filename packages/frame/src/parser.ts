@@ -62,7 +62,7 @@ export interface FrameParserOptions {
    * Buffers too), and skipping the zero fill is safe because only bytes already
    * written are ever exposed.
    */
-  allocate?: (length: number) => Uint8Array;
+  allocate?: ((length: number) => Uint8Array) | undefined;
 }
 
 export const DEFAULT_MAX_PAYLOAD_LENGTH = 64 * 1024 * 1024;

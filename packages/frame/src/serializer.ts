@@ -29,7 +29,7 @@ export interface EncodeFrameOptions {
    * Default: a slab-pooled buffer up to 4 KiB, else `new Uint8Array(length)`. On Node,
    * `Buffer.allocUnsafe` avoids the zero fill of large copies. Ignored by encodeFrameInto.
    */
-  allocate?: (length: number) => Uint8Array;
+  allocate?: ((length: number) => Uint8Array) | undefined;
   /**
    * Enforce the RFC 6455 rules a sender must follow: no reserved opcodes, control frames
    * final and at most 125 bytes. Turn off only to produce invalid frames on purpose (for

@@ -459,12 +459,11 @@ export class Connection {
     if (this.currentState === 'connecting')
       throw new InvalidStateError('received frames before the connection was opened');
     if (this.parser === null) {
-      const allocate = this.handler.allocate;
       this.parser = new FrameParser({
         role: this.role,
         maxPayloadLength: this.maxMessageSize,
         allowedRsv: this.extensionRsv,
-        ...(allocate === undefined ? {} : { allocate }),
+        allocate: this.handler.allocate,
       });
     }
     this.parser.push(chunk);
@@ -1172,20 +1171,13 @@ export class Connection {
       this.handler.write(smallHeader(opcode, payload.length), payload);
       return;
     }
-    const handler = this.handler;
-    if (this.role === 'server') {
-      const [header, body] = encodeFrame(opcode, payload, { rsv });
-      handler.write(header, body);
-      return;
-    }
-    // A client masks into a copy (the caller's bytes stay as they are): no zero fill before the XOR.
-    const allocate = handler.allocate;
-    const [header, body] = encodeFrame(
-      opcode,
-      payload,
-      allocate === undefined ? { rsv, mask: true } : { rsv, mask: true, allocate },
-    );
-    handler.write(header, body);
+    // A client masks into a copy from `allocate` (the caller's bytes stay as they are).
+    const [header, body] = encodeFrame(opcode, payload, {
+      rsv,
+      mask: this.role === 'client',
+      allocate: this.handler.allocate,
+    });
+    this.handler.write(header, body);
   }
 
   /** Writes queued output in order, waiting for each pending encode in turn. */

@@ -8,7 +8,7 @@
 //   npx --yes pnpm@10.34.8 --filter @websock/bench exec tsup
 //   node apps/bench/dist/micro/mask.js
 
-import { applyMask, FrameParser, maskInto } from '@websock/frame';
+import { applyMask, encodeFrame, FrameParser, maskInto, Opcode } from '@websock/frame';
 
 const SIZES = [16 * 1024, 256 * 1024, 1024 * 1024, 8 * 1024 * 1024];
 const KEY = Uint8Array.of(0x78, 0x56, 0x34, 0x12);
@@ -34,20 +34,6 @@ function best(body: () => void): number {
 
 const READ_SIZE = 64 * 1024;
 
-/** One binary frame of `size` bytes as a client sends it (masked). */
-function encodeMasked(size: number): Buffer {
-  const lengthBytes = size < 126 ? 0 : size < 65536 ? 2 : 8;
-  const header = Buffer.alloc(2 + lengthBytes + 4);
-  header[0] = 0x82;
-  header[1] = 0x80 | (lengthBytes === 0 ? size : lengthBytes === 2 ? 126 : 127);
-  if (lengthBytes === 2) header.writeUInt16BE(size, 2);
-  if (lengthBytes === 8) header.writeBigUInt64BE(BigInt(size), 2);
-  header.set(KEY, 2 + lengthBytes);
-  const payload = Buffer.alloc(size, 0x61);
-  applyMask(payload, KEY);
-  return Buffer.concat([header, payload]);
-}
-
 const rows: string[] = [];
 for (const size of SIZES) {
   const source = Buffer.allocUnsafeSlow(size).fill(7);
@@ -60,11 +46,11 @@ for (const size of SIZES) {
   ];
   // A server receiving one masked frame of `size` bytes in socket reads of 64 KiB (fresh copies each
   // time: the parser unmasks in place, and a socket never hands the same buffer twice).
-  const wire = encodeMasked(size);
+  const wire = Buffer.concat(encodeFrame(Opcode.Binary, Buffer.alloc(size, 0x61), { mask: KEY }));
   const reads: Buffer[] = [];
   for (let at = 0; at < wire.length; at += READ_SIZE) reads.push(wire.subarray(at, at + READ_SIZE));
   const receive = (allocate?: (length: number) => Uint8Array) => () => {
-    const parser = new FrameParser(allocate === undefined ? { role: 'server' } : { role: 'server', allocate });
+    const parser = new FrameParser({ role: 'server', allocate });
     let frame = null;
     for (const read of reads) {
       parser.push(Buffer.from(read));

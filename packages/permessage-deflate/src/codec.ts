@@ -280,17 +280,16 @@ export class PerMessageDeflate implements MessageExtension {
     let deflater = this.#deflater;
     try {
       if (deflater === null) {
-        const dictionary = sent.tail();
         deflater = SyncZlibContext.deflate({
           level: this.#level,
           memLevel: this.#memLevel,
           windowBits: this.#deflateWindowBits,
-          ...(dictionary === undefined ? {} : { dictionary }),
+          dictionary: sent.tail(),
         });
         this.#deflater = deflater;
       }
       const compressed = stripTrailer(
-        deflater.write([payload], Z_SYNC_FLUSH, payload.length + KEPT_DEFLATE_SLACK, Number.POSITIVE_INFINITY).output,
+        deflater.write(payload, Z_SYNC_FLUSH, payload.length + KEPT_DEFLATE_SLACK, Number.POSITIVE_INFINITY).output,
       );
       if (compressed.length < payload.length) {
         sent.append(payload);
@@ -479,15 +478,11 @@ export class PerMessageDeflate implements MessageExtension {
     try {
       let inflater = this.#inflater;
       if (inflater === null) {
-        const dictionary = received.tail();
-        inflater = SyncZlibContext.inflate({
-          windowBits: this.#inflateWindowBits,
-          ...(dictionary === undefined ? {} : { dictionary }),
-        });
+        inflater = SyncZlibContext.inflate({ windowBits: this.#inflateWindowBits, dictionary: received.tail() });
         this.#inflater = inflater;
       }
       const { output, unconsumed } = inflater.write(
-        [payload, TRAILER],
+        withTrailer(payload),
         Z_SYNC_FLUSH,
         inflateChunkSize(payload.length, cap),
         cap,

@@ -66,6 +66,17 @@ export interface SyncResult {
   readonly unconsumed: number;
 }
 
+/** Options of a kept context; `dictionary` primes its window (context takeover's history). */
+type ContextOptions = Pick<ZlibOptions, 'level' | 'memLevel' | 'windowBits'> & {
+  readonly dictionary?: Buffer | undefined;
+};
+
+function streamOptions({ dictionary, ...options }: ContextOptions): ZlibOptions {
+  return dictionary === undefined
+    ? { ...options, chunkSize: STREAM_CHUNK }
+    : { ...options, dictionary, chunkSize: STREAM_CHUNK };
+}
+
 /** The output grew past the caller's limit; the context is in the middle of a message and must be closed. */
 export class OutputLimitExceeded extends Error {
   constructor() {
@@ -98,63 +109,47 @@ export class SyncZlibContext {
     };
   }
 
-  static deflate(options: ZlibOptions): SyncZlibContext {
-    return new SyncZlibContext(createDeflateRaw({ ...options, chunkSize: STREAM_CHUNK }) as unknown as StreamInternals);
+  static deflate(options: ContextOptions): SyncZlibContext {
+    return new SyncZlibContext(createDeflateRaw(streamOptions(options)) as unknown as StreamInternals);
   }
 
-  static inflate(options: ZlibOptions): SyncZlibContext {
-    return new SyncZlibContext(createInflateRaw({ ...options, chunkSize: STREAM_CHUNK }) as unknown as StreamInternals);
+  static inflate(options: ContextOptions): SyncZlibContext {
+    return new SyncZlibContext(createInflateRaw(streamOptions(options)) as unknown as StreamInternals);
   }
 
   /**
-   * Feeds `inputs` in order, each with `flush`, and returns everything zlib produced: in one
-   * buffer of `outputSize` bytes when that is enough, else in further buffers of that size,
-   * joined. Throws `OutputLimitExceeded` once the output passes `limit`.
+   * Feeds `input` with `flush` and returns everything zlib produced: in one buffer of
+   * `outputSize` bytes when that is enough, else in further buffers of that size, joined.
+   * Throws `OutputLimitExceeded` once the output passes `limit`.
    */
-  write(inputs: readonly Uint8Array[], flush: number, outputSize: number, limit: number): SyncResult {
+  write(input: Uint8Array, flush: number, outputSize: number, limit: number): SyncResult {
     if (this.#closed) throw new Error('the zlib context is closed');
     const handle = this.#handle;
     const state = this.#state;
     let out = Buffer.allocUnsafe(outputSize);
-    let used = 0;
     let full: Buffer[] | null = null;
     let total = 0;
-    let unconsumed = 0;
-    for (let i = 0; i < inputs.length; i++) {
-      const input = inputs[i]!;
-      let offset = 0;
-      let left = input.length;
-      for (;;) {
-        handle.writeSync(flush, input, offset, left, out, used, out.length - used);
-        if (this.#error !== null) throw new Error(this.#error);
-        const outLeft = state[0]!;
-        const inLeft = state[1]!;
-        const produced = out.length - used - outLeft;
-        used += produced;
-        total += produced;
-        if (total > limit) throw new OutputLimitExceeded();
-        offset += left - inLeft;
-        left = inLeft;
-        if (outLeft > 0) {
-          // zlib stopped with room to spare: it took all it could of this input.
-          unconsumed += left;
-          break;
-        }
-        if (full === null) full = [out];
-        else full.push(out);
-        out = Buffer.allocUnsafe(outputSize);
-        used = 0;
-      }
-      // The stream ended inside this input: zlib takes nothing more.
-      if (unconsumed > 0) {
-        for (let j = i + 1; j < inputs.length; j++) unconsumed += inputs[j]!.length;
-        break;
-      }
+    let offset = 0;
+    let left = input.length;
+    for (;;) {
+      handle.writeSync(flush, input, offset, left, out, 0, out.length);
+      if (this.#error !== null) throw new Error(this.#error);
+      const outLeft = state[0]!;
+      const inLeft = state[1]!;
+      total += out.length - outLeft;
+      if (total > limit) throw new OutputLimitExceeded();
+      offset += left - inLeft;
+      left = inLeft;
+      // zlib stopped with room to spare: it took all it could of the input.
+      if (outLeft > 0) break;
+      if (full === null) full = [out];
+      else full.push(out);
+      out = Buffer.allocUnsafe(outputSize);
     }
-    const last = out.subarray(0, used);
-    if (full === null) return { output: last, unconsumed };
+    const last = out.subarray(0, out.length - state[0]!);
+    if (full === null) return { output: last, unconsumed: left };
     full.push(last);
-    return { output: Buffer.concat(full, total), unconsumed };
+    return { output: Buffer.concat(full, total), unconsumed: left };
   }
 
   close(): void {
